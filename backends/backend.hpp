@@ -1,0 +1,86 @@
+// The backend adapter interface: a pure translation between a job and one vendor's API.
+// Adapters do no I/O (no sockets, clocks, files or environment): job -> request value,
+// response value -> outcome. One implementation per API under backends/<name>/.
+#pragma once
+
+#include "config/config.hpp"
+#include "jobs/job.hpp"
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace reconcilerd::backends {
+
+struct header {
+  std::string name;
+  std::string value;
+  bool operator==(const header&) const = default;
+};
+
+// An HTTP request without transport details: the transport adds Host, Content-Length,
+// User-Agent and Connection.
+struct request {
+  std::string method;  // "POST", "PUT", "GET"
+  std::string target;  // origin-form: base path + path + "?" + query, percent-encoded
+  std::vector<header> headers;
+  std::string body;
+};
+
+struct response {
+  unsigned status = 0;
+  // When the answer arrived (set by the transport); lets Retry-After dates be read purely.
+  std::chrono::system_clock::time_point received_at{};
+  std::vector<header> headers;
+  std::string body;
+  // Case-insensitive header lookup; the first match.
+  std::optional<std::string> header_value(std::string_view name) const;
+};
+
+enum class outcome_kind {
+  delivered,  // the server applied the update
+  retry,      // transient: try again later (retry_after if the server said when)
+  rejected,   // permanent: dead-letter the job with `message`
+  suspend,    // credentials refused: stop the whole backend
+};
+
+// Throttling hints a server gave (Bigcapital's X-RateLimit-*), for pacing.
+struct rate_hint {
+  std::optional<long> limit;
+  std::optional<long> remaining;
+  std::optional<std::chrono::seconds> reset;  // time until the window resets
+};
+
+struct outcome {
+  outcome_kind kind = outcome_kind::retry;
+  std::string message;  // a sentence a person understands; never contains secrets
+  std::optional<std::chrono::milliseconds> retry_after;  // pauses the whole backend
+  bool backend_wide = false;  // retry applies to the backend (429/503), not only the job
+  rate_hint hint;
+};
+
+class adapter {
+ public:
+  virtual ~adapter() = default;
+  // Checks a job's `update` against the API's documented schema. Returns an error naming
+  // the field and the rule, or nothing when the update may be sent.
+  virtual std::optional<std::string> validate(const boost::json::object& update) const = 0;
+  // The request that applies the job. Precondition: validate() accepted job.update.
+  virtual request build(const jobs::job& j) const = 0;
+  // What the server's answer means.
+  virtual outcome classify(const response& r) const = 0;
+  // False when sending the update twice would change the result (e.g. it creates lines).
+  virtual bool safe_to_repeat(const boost::json::object& update) const = 0;
+  // The request that reads the invoice back (for verification).
+  virtual request read_back(const jobs::job& j) const = 0;
+};
+
+// The adapter for a backend's type, bound to its settings (secrets included).
+std::unique_ptr<adapter> make_adapter(const config::backend& cfg);
+
+// A copy of the settings with every secret replaced by "<redacted>", for `render`.
+config::backend redacted(const config::backend& cfg);
+
+}  // namespace reconcilerd::backends
