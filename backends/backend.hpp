@@ -3,14 +3,14 @@
 // response value -> outcome. One implementation per API under backends/<name>/.
 #pragma once
 
-#include "config/config.hpp"
-#include "jobs/job.hpp"
-
 #include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "config/config.hpp"
+#include "jobs/job.hpp"
 
 namespace reconcilerd::backends {
 

@@ -10,8 +10,7 @@ namespace reconcilerd::backends {
 
 std::optional<std::string> response::header_value(std::string_view name) const {
   auto eq = [](std::string_view a, std::string_view b) {
-    return a.size() == b.size() &&
-           std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
              return std::tolower(static_cast<unsigned char>(x)) ==
                     std::tolower(static_cast<unsigned char>(y));
            });
@@ -73,8 +72,7 @@ std::optional<std::chrono::milliseconds> parse_retry_after(
 rate_hint parse_rate_hint(const response& r) {
   rate_hint h;
   if (auto v = r.header_value("X-RateLimit-Limit")) h.limit = to_number<long>(trim(*v));
-  if (auto v = r.header_value("X-RateLimit-Remaining"))
-    h.remaining = to_number<long>(trim(*v));
+  if (auto v = r.header_value("X-RateLimit-Remaining")) h.remaining = to_number<long>(trim(*v));
   if (auto v = r.header_value("X-RateLimit-Reset"))
     if (auto n = to_number<long>(trim(*v))) h.reset = std::chrono::seconds(*n);
   return h;
@@ -89,8 +87,7 @@ outcome classify_status(const response& r, std::string message) {
     o.kind = outcome_kind::delivered;
   } else if (s == 401 || s == 403) {
     o.kind = outcome_kind::suspend;
-  } else if (s == 408 || s == 425 || s == 429 || s == 500 || s == 502 || s == 503 ||
-             s == 504) {
+  } else if (s == 408 || s == 425 || s == 429 || s == 500 || s == 502 || s == 503 || s == 504) {
     o.kind = outcome_kind::retry;
     o.backend_wide = (s == 429 || s == 503);
     if (auto v = r.header_value("Retry-After")) {

@@ -3,14 +3,14 @@
 // Pure functions; adapters call them and add their API's own rules on top.
 #pragma once
 
-#include "backends/backend.hpp"
-
 #include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "backends/backend.hpp"
 
 namespace reconcilerd::backends {
 

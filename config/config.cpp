@@ -5,8 +5,8 @@ namespace reconcilerd::config {
 
 namespace {
 constexpr std::pair<backend_type, std::string_view> type_names[] = {
-    {backend_type::simetri, "simetri"},   {backend_type::whmcs, "whmcs"},
-    {backend_type::alloy, "alloy"},       {backend_type::campfire, "campfire"},
+    {backend_type::simetri, "simetri"},       {backend_type::whmcs, "whmcs"},
+    {backend_type::alloy, "alloy"},           {backend_type::campfire, "campfire"},
     {backend_type::bigcapital, "bigcapital"},
 };
 }  // namespace

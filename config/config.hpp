@@ -40,7 +40,7 @@ struct url {
   std::string scheme;  // "https" or "http"
   std::string host;    // without brackets for IPv6
   std::uint16_t port = 443;
-  std::string path;    // base path without trailing '/', may be empty
+  std::string path;  // base path without trailing '/', may be empty
   bool is_loopback() const;
 };
 

@@ -3,17 +3,18 @@
 // collected (not only the first), and unknown keys are errors.
 #pragma once
 
-#include "config/config.hpp"
-
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "config/config.hpp"
+
 namespace reconcilerd::config {
 
 struct load_result {
-  std::optional<config> value;      // set only when errors is empty
-  std::vector<std::string> errors;  // one line per problem
+  std::optional<config> value;        // set only when errors is empty
+  std::vector<std::string> errors;    // one line per problem
+  std::vector<std::string> warnings;  // e.g. "tls.verify: false" (logged at every start)
 };
 
 // `credentials_dir` is $CREDENTIALS_DIRECTORY (empty when unset): where `<key>_credential`

@@ -4,15 +4,14 @@
 // The only module that includes Beast/OpenSSL headers (in the .cpp, behind a pimpl).
 #pragma once
 
-#include "backends/backend.hpp"
-#include "config/config.hpp"
-
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-
 #include <memory>
 #include <optional>
 #include <string>
+
+#include "backends/backend.hpp"
+#include "config/config.hpp"
 
 namespace reconcilerd::transport {
 

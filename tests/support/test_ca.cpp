@@ -1,11 +1,10 @@
 #include "tests/support/test_ca.hpp"
 
+#include <arpa/inet.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
-
-#include <arpa/inet.h>
 
 #include <cstdio>
 #include <memory>
@@ -15,7 +14,9 @@ namespace reconcilerd::test {
 
 namespace {
 
-[[noreturn]] void fail(const char* what) { throw std::runtime_error(std::string("test_ca: ") + what); }
+[[noreturn]] void fail(const char* what) {
+  throw std::runtime_error(std::string("test_ca: ") + what);
+}
 
 EVP_PKEY* new_key() {
   EVP_PKEY* k = EVP_EC_gen("P-256");
@@ -49,7 +50,8 @@ X509* new_cert(EVP_PKEY* key, const std::string& cn, long serial) {
 void write_pem(const std::filesystem::path& p, X509* cert, EVP_PKEY* key) {
   FILE* f = std::fopen(p.c_str(), "w");
   if (!f) fail("cannot write PEM file");
-  bool ok = cert ? PEM_write_X509(f, cert) : PEM_write_PrivateKey(f, key, nullptr, nullptr, 0, nullptr, nullptr);
+  bool ok = cert ? PEM_write_X509(f, cert)
+                 : PEM_write_PrivateKey(f, key, nullptr, nullptr, 0, nullptr, nullptr);
   std::fclose(f);
   if (!ok) fail("PEM write");
 }
