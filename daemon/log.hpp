@@ -1,0 +1,16 @@
+// Human-readable log lines on stderr with sd-daemon priority prefixes ("<3>" error ...),
+// so journald keeps the levels. Callers must never pass secrets: messages are built from
+// config names, job names and server messages only.
+#pragma once
+
+#include <string_view>
+
+namespace reconcilerd::daemon {
+
+enum class level { error = 3, warning = 4, notice = 5, info = 6, debug = 7 };
+
+void log(level l, std::string_view message);
+// Debug lines are dropped unless enabled (RECONCILERD_DEBUG=1 in the environment).
+void set_debug(bool on);
+
+}  // namespace reconcilerd::daemon
