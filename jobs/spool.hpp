@@ -1,0 +1,168 @@
+// The spool: the ONLY code that touches paths under spool_dir (tmp incoming active deferred
+// done dead, the private state/ dir, status.json). Every state change is one rename between
+// directories held open as fds; delivery state lives in state/<name>.json, never in the job.
+// Start-up problems throw std::runtime_error; per-job operations return values (a failed
+// operation leaves the job where it was). Durability: see sync() and docs/spool.md.
+// Single-threaded; one daemon per spool (reconcilerctl may use its own spool object).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <variant>
+#include <vector>
+
+#include "jobs/spool_dead_letter.hpp"
+#include "jobs/spool_fs.hpp"
+#include "jobs/spool_names.hpp"
+#include "jobs/spool_state.hpp"
+
+namespace reconcilerd::jobs {
+
+// A failed spool operation: errno-style code plus "what failed" for a log line,
+// e.g. `rename active/a.json -> done/a.json: No space left on device`.
+struct spool_error {
+  std::error_code code;
+  std::string message;
+};
+
+// Success, or the error; the job is still where it was before the call.
+struct [[nodiscard]] spool_status {
+  std::optional<spool_error> error;
+  bool ok() const { return !error.has_value(); }
+};
+
+// claim()/claim_deferred() outcomes.
+struct claimed {
+  std::string name;           // name in active/ (differs from original_name when renamed)
+  std::string original_name;  // name found in incoming/ (or deferred/)
+  std::string bytes;          // the whole job file (<= 1 MiB), exactly as dropped
+  delivery_state state;       // persisted state, or fresh (first_seen = now)
+};
+struct quarantined {
+  std::string name;           // safe name in dead/, beside <name>.error.json (category invalid)
+  std::string original_name;  // raw name as found (may be unprintable)
+  std::string message;
+};
+struct gone {};  // vanished before we could take it (removed, or taken by someone else)
+
+using claim_result = std::variant<claimed, quarantined, gone, spool_error>;
+
+// retry_dead(): the name it now has in incoming/ (suffixed if that name was taken).
+using retry_result = std::variant<std::string, spool_error>;
+
+struct recover_report {
+  std::size_t requeued = 0;             // active/ -> deferred/ (attempts + 1, due now)
+  std::size_t returned = 0;             // active/ -> incoming/ (not a regular file: re-claim)
+  std::size_t buries_finished = 0;      // dead/ job whose error.json was still a temp file
+  std::size_t error_json_restored = 0;  // dead/ job without any error.json (rewritten)
+  std::size_t temps_removed = 0;        // our own stray temp files
+  std::size_t states_removed = 0;       // state/ files of jobs no longer active/deferred
+};
+
+class spool {
+ public:
+  // Opens (creating if missing) root and its subdirectories: incoming/ tmp/ 0770, the
+  // rest 0700, both subject to the umask; existing directories keep their modes.
+  // Throws std::runtime_error naming the path and the reason if the spool is unusable.
+  explicit spool(std::filesystem::path root);
+  ~spool();
+  spool(const spool&) = delete;
+  spool& operator=(const spool&) = delete;
+
+  const std::filesystem::path& root() const { return root_; }
+
+  // Problems for `reconcilerd --check`, one line each (empty: fine): directories
+  // missing / not directories / not writable / on different file systems.
+  std::vector<std::string> check() const;
+
+  // Start-up, before anything is claimed. See recover_report.
+  recover_report recover(clock_time now);
+
+  // Names in a state directory, in readdir order. Skips '.'-prefixed names and, in dead/,
+  // the <name>.error.json sidecars. One readdir pass, no stat (cheap for 1M entries).
+  // Bad names in incoming/ ARE listed (claim() quarantines them).
+  std::vector<std::string> list(job_state s) const;
+  // Same, streaming: stops when `fn` returns false. Returns an error if the dir can't be read.
+  std::optional<spool_error> for_each(job_state s,
+                                      const std::function<bool(const std::string&)>& fn) const;
+
+  // incoming/ -> active/. The file is renamed first (so it is ours), then checked with
+  // O_NOFOLLOW|O_NONBLOCK + fstat: anything but a regular file <= 1 MiB with a valid name
+  // is quarantined to dead/ (category invalid). The bytes are read and fsynced.
+  claim_result claim(const std::string& name, clock_time now);
+  // deferred/ -> active/, same checks, with the persisted state.
+  claim_result claim_deferred(const std::string& name, clock_time now);
+
+  // active/ -> deferred/, state persisted first (state/<name>.json, fsynced).
+  spool_status defer(const std::string& name, const delivery_state& state);
+  // active/ -> done/. The file's mtime is set to now + retention (its expiry, used by
+  // prune_done); retention <= 0 removes it from done/ at once.
+  spool_status complete(const std::string& name, clock_time now,
+                        std::chrono::milliseconds retention);
+  // active/ -> dead/ with <name>.error.json (written to a temp name, fsynced, renamed).
+  spool_status bury(const std::string& name, const dead_letter& why, const delivery_state& state,
+                    clock_time now);
+  // dead/ -> incoming/ (reconcilerctl retry): removes error.json and the state.
+  retry_result retry_dead(const std::string& name);
+
+  // Removes done/ files whose expiry (mtime) is <= now. Returns how many.
+  std::size_t prune_done(clock_time now);
+
+  // Where a job is (active/ is checked first, then deferred, incoming, dead, done).
+  std::optional<job_state> locate(const std::string& name) const;
+  // Persisted state (std::nullopt: none stored, e.g. never deferred).
+  std::optional<delivery_state> state_of(const std::string& name) const;
+  // dead/<name>.error.json text, if present.
+  std::optional<std::string> error_json_of(const std::string& name) const;
+
+  // Producer-side safe drop (reconcilerctl submit): tmp/ write, fsync, rename into
+  // incoming/ without replacing; returns the name used (suffixed if taken).
+  retry_result submit(const std::string& name, std::string_view bytes);
+  // status.json: written to a temp name, fsynced, renamed (durable after sync()).
+  spool_status write_status(std::string_view json);
+
+  // GROUP COMMIT: fsyncs every directory changed since the last sync() once. Until it
+  // returns ok, renames done since the previous sync may be undone by a power loss
+  // (a job may reappear in its previous directory, never disappear). Files the spool
+  // writes (state, error.json, status.json) and claimed job files are fsynced before
+  // their rename, so whichever directory entry survives has complete contents.
+  spool_status sync();
+
+ private:
+  enum dir_index : int {
+    d_tmp,
+    d_incoming,
+    d_active,
+    d_deferred,
+    d_done,
+    d_dead,
+    d_state,
+    d_count
+  };
+  static dir_index index_of(job_state s);
+
+  claim_result take(dir_index from, const std::string& name, clock_time now);
+  claim_result quarantine(dir_index from, const std::string& name, std::string original,
+                          const std::string& message, clock_time now);
+  std::string unused_name(std::string_view base) const;
+  bool name_in_use(const std::string& name) const;
+  std::optional<spool_error> write_durably(dir_index d, const std::string& final_name,
+                                           std::string_view bytes);
+  std::optional<spool_error> store_state(const std::string& name, const delivery_state& s);
+  void mark(dir_index d) { dirty_[d] = true; }
+  std::string where(dir_index d, std::string_view name) const;
+
+  std::filesystem::path root_;
+  unique_fd root_fd_;
+  unique_fd dirs_[d_count];
+  bool dirty_[d_count] = {};
+  bool root_dirty_ = false;
+};
+
+}  // namespace reconcilerd::jobs
