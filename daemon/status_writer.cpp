@@ -1,0 +1,129 @@
+// Builds status.json by hand (fixed key order, "1.25" not "1.25E0") and writes files
+// atomically with POSIX calls.
+#include "daemon/status_writer.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <filesystem>
+
+#include "daemon/status_json_text.hpp"
+#include "daemon/status_time.hpp"
+
+namespace reconcilerd::daemon {
+
+namespace {
+
+std::string num(std::uint64_t v) { return std::to_string(v); }
+
+std::string time_or_null(const std::optional<time_point>& t) {
+  return t ? json_quote(format_rfc3339_ms(*t)) : "null";
+}
+
+// Rates are shown to the millisecond of a request: 3 decimals are plenty.
+std::string rate_number(double v) { return format_number(std::round(v * 1000) / 1000); }
+
+std::string latency_json(const latency_histogram& h) {
+  std::string out = "{\"bounds\":[";
+  for (std::size_t i = 0; i < latency_bounds.size(); ++i)
+    out += (i ? "," : "") + format_number(latency_bounds[i]);
+  out += "],\"counts\":[";
+  for (std::size_t i = 0; i < h.counts.size(); ++i) out += (i ? "," : "") + num(h.counts[i]);
+  out += "],\"count\":" + num(h.count()) + ",\"sum_seconds\":" + format_number(h.sum_seconds);
+  return out + "}";
+}
+
+std::string backend_json(const backend_status& b) {
+  std::string o = "{";
+  o += "\"name\":" + json_quote(b.name);
+  o += ",\"type\":" + json_quote(b.type);
+  o += ",\"state\":" + json_quote(to_string(b.state));
+  o += ",\"until\":" + time_or_null(b.until);
+  o += ",\"reason\":" + json_quote(b.reason);
+  o += ",\"queued\":" + num(b.queued);
+  o += ",\"active\":" + num(b.active);
+  o += ",\"deferred\":" + num(b.deferred);
+  o += ",\"dead\":" + num(b.dead);
+  o += ",\"delivered_last_hour\":" + num(b.delivered_last_hour);
+  o += ",\"delivered_total\":" + num(b.delivered_total);
+  o += ",\"rejected_total\":" + num(b.rejected_total);
+  o += ",\"retried_total\":" + num(b.retried_total);
+  o += ",\"throttled_total\":" + num(b.throttled_total);
+  o += ",\"current_rate\":" + rate_number(b.current_rate);
+  o += ",\"rate\":" + json_quote(b.rate_text);
+  o += ",\"last_error\":" + json_quote(b.last_error);
+  o += ",\"last_error_at\":" + time_or_null(b.last_error_at);
+  o += ",\"latency\":" + latency_json(b.latency);
+  return o + "}";
+}
+
+std::error_code last_error() { return {errno, std::generic_category()}; }
+
+}  // namespace
+
+std::string to_status_json(const status_snapshot& s) {
+  std::string o = "{";
+  o += "\"schema\":" + std::to_string(status_schema_version);
+  o += ",\"pid\":" + std::to_string(s.pid);
+  o += ",\"version\":" + json_quote(s.version);
+  o += ",\"started_at\":" + json_quote(format_rfc3339_ms(s.started_at));
+  o += ",\"generated_at\":" + json_quote(format_rfc3339_ms(s.generated_at));
+  o += ",\"spool\":{\"incoming\":" + num(s.spool.incoming) + ",\"active\":" + num(s.spool.active) +
+       ",\"deferred\":" + num(s.spool.deferred) + ",\"done\":" + num(s.spool.done) +
+       ",\"dead\":" + num(s.spool.dead) + "}";
+  o += ",\"oldest_job_age_seconds\":" +
+       (s.oldest_job_age ? std::to_string(s.oldest_job_age->count()) : std::string("null"));
+  o += ",\"backends\":[";
+  for (std::size_t i = 0; i < s.backends.size(); ++i)
+    o += (i ? "," : "") + backend_json(s.backends[i]);
+  return o + "]}\n";
+}
+
+std::error_code write_file_atomically(const std::string& path, std::string_view content,
+                                      mode_t mode) {
+  std::filesystem::path target(path);
+  std::filesystem::path dir = target.parent_path();
+  if (dir.empty()) dir = ".";
+  std::string tmp = (dir / ("." + target.filename().string() + ".tmp")).string();
+
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+  if (fd < 0) return last_error();
+  auto fail = [&](std::error_code ec) {
+    if (fd >= 0) ::close(fd);
+    ::unlink(tmp.c_str());
+    return ec;
+  };
+  if (::fchmod(fd, mode) != 0) return fail(last_error());
+  const char* p = content.data();
+  std::size_t left = content.size();
+  while (left > 0) {
+    ssize_t n = ::write(fd, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return fail(last_error());
+    }
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0) return fail(last_error());
+  int rc = ::close(fd);
+  fd = -1;
+  if (rc != 0) return fail(last_error());
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return fail(last_error());
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) return last_error();
+  rc = ::fsync(dfd);
+  std::error_code ec = rc != 0 ? last_error() : std::error_code{};
+  ::close(dfd);
+  return ec;
+}
+
+std::error_code write_status_file(const std::string& spool_dir, const status_snapshot& s) {
+  return write_file_atomically((std::filesystem::path(spool_dir) / "status.json").string(),
+                               to_status_json(s));
+}
+
+}  // namespace reconcilerd::daemon
