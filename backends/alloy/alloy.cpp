@@ -1,0 +1,103 @@
+// Alloy adapter: request building and answer classification; see alloy.hpp.
+#include "backends/alloy/alloy.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "backends/alloy/schema.hpp"
+#include "backends/status_rules.hpp"
+
+namespace reconcilerd::backends::alloy {
+
+namespace json = boost::json;
+
+namespace {
+
+// Replaces every configured secret in a message (the server might echo a header back).
+std::string scrub(std::string msg, const config::backend& cfg) {
+  for (auto& [key, secret] : cfg.secrets) {
+    if (secret.empty()) continue;
+    for (auto pos = msg.find(secret); pos != std::string::npos; pos = msg.find(secret, pos))
+      msg.replace(pos, secret.size(), "<redacted>");
+  }
+  return msg;
+}
+
+bool has_invoice_object(std::string_view body) {
+  boost::system::error_code ec;
+  auto v = json::parse(body, ec);
+  if (ec || !v.is_object()) return false;
+  auto* inv = v.get_object().if_contains("invoice");
+  return inv && inv->is_object();
+}
+
+std::string status_text(const response& r) {
+  std::string msg = "HTTP " + std::to_string(r.status);
+  if (!r.body.empty()) msg += ": " + body_excerpt(r.body);
+  return msg;
+}
+
+}  // namespace
+
+std::optional<std::string> adapter::validate(const json::object& update) const {
+  fields::options opt;
+  opt.strict = cfg_.strict_fields;
+  return fields::validate(invoice_schema(), update, opt);
+}
+
+std::string adapter::target(const jobs::job& j) const {
+  return cfg_.base_url.path + "/accounting/invoices/" + percent_encode(j.invoice_id) +
+         "?credentialId=" + percent_encode(cfg_.param("credential_id"));
+}
+
+request adapter::build(const jobs::job& j) const {
+  request req;
+  req.method = "PUT";
+  req.target = target(j);
+  req.headers = {{"Authorization", "bearer " + cfg_.secret("api_key")},
+                 {"Content-Type", "application/json"},
+                 {"Accept", "application/json"}};
+  req.body = json::serialize(j.update);
+  return req;
+}
+
+// 2xx counts as delivered only with the documented {"invoice": {...}} answer: anything else
+// (a proxy's page, an empty body) may not have reached Alloy, and the PUT is safe to repeat,
+// so it is retried (per job, not backend-wide) and ends as "exhausted" if it persists.
+outcome adapter::classify(const response& r) const {
+  outcome o = classify_status(r, scrub(status_text(r), cfg_));
+  if (o.kind == outcome_kind::delivered) {
+    if (has_invoice_object(r.body)) {
+      o.message = "invoice updated";
+    } else {
+      o.kind = outcome_kind::retry;
+      o.message = scrub("HTTP " + std::to_string(r.status) +
+                            " without the expected {\"invoice\": ...} object, so the update "
+                            "is not known to be applied: " +
+                            (r.body.empty() ? std::string("(empty body)") : body_excerpt(r.body)),
+                        cfg_);
+    }
+  }
+  return o;
+}
+
+bool adapter::safe_to_repeat(const json::object&) const { return true; }
+
+request adapter::read_back(const jobs::job& j) const {
+  request req;
+  req.method = "GET";
+  req.target = target(j);
+  req.headers = {{"Authorization", "bearer " + cfg_.secret("api_key")},
+                 {"Accept", "application/json"}};
+  return req;
+}
+
+}  // namespace reconcilerd::backends::alloy
+
+namespace reconcilerd::backends {
+
+std::unique_ptr<adapter> make_alloy_adapter(const config::backend& cfg) {
+  return std::make_unique<alloy::adapter>(cfg);
+}
+
+}  // namespace reconcilerd::backends
