@@ -1,0 +1,172 @@
+// The configuration file as a whole: reading it, YAML syntax, the top-level keys, the
+// `defaults:` map, and each backend (config/backend_load.hpp). Every problem is collected;
+// a config value is returned only when there is none.
+#include "config/load.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "config/backend_load.hpp"
+#include "config/diagnostics.hpp"
+#include "config/settings.hpp"
+#include "config/values.hpp"
+#include "config/yaml_map.hpp"
+
+namespace reconcilerd::config {
+
+namespace {
+
+using namespace detail;
+
+constexpr std::size_t max_config_size = 1024 * 1024;
+constexpr std::string_view top_keys[] = {"spool_dir", "status_log", "metrics_file", "defaults",
+                                         "backends"};
+
+load_result finish(diagnostics& d, std::optional<config> value) {
+  load_result r;
+  r.errors = d.errors();
+  r.warnings = d.warnings();
+  if (r.errors.empty()) r.value = std::move(value);
+  return r;
+}
+
+// Parses the YAML text; nothing (after reporting) unless it is one document with a map.
+std::optional<YAML::Node> parse_root(const std::string& yaml, diagnostics& d) {
+  std::vector<YAML::Node> docs;
+  try {
+    docs = YAML::LoadAll(yaml);
+  } catch (const YAML::ParserException& e) {
+    d.error(e.mark.line < 0 ? 0 : e.mark.line + 1, {}, "YAML syntax error: " + e.msg);
+    return std::nullopt;
+  } catch (const YAML::Exception& e) {
+    d.error(0, {}, "YAML error: " + e.msg);
+    return std::nullopt;
+  }
+  if (docs.empty() || (docs.size() == 1 && docs[0].IsNull())) {
+    d.error(1, {}, "the configuration is empty (expected spool_dir and backends)");
+    return std::nullopt;
+  }
+  if (docs.size() > 1) {
+    d.error(line_of(docs[1]), {}, "only one YAML document is allowed (found another one here)");
+    return std::nullopt;
+  }
+  if (!docs[0].IsMap()) {
+    d.error(line_of(docs[0]), {},
+            "the top level must be a map (with spool_dir and backends), got " +
+                std::string(kind_of(docs[0])));
+    return std::nullopt;
+  }
+  return docs[0];
+}
+
+// `defaults:` applied on top of the built-in values.
+void read_defaults(const entry* e, backend& defaults, settings_origins& o, diagnostics& d) {
+  if (!e || e->value.IsNull()) return;
+  if (!e->value.IsMap()) {
+    d.error(e->line(), e->path, "expected a map, got " + std::string(kind_of(e->value)));
+    return;
+  }
+  for (auto& s : map_entries(e->value, e->path, d))
+    if (!apply_setting(s, defaults, o, d)) report_unknown(s, settings_keys(), d);
+  check_backoff_order(defaults, o, "defaults", d);
+}
+
+void read_backends(const entry* e, int root_line, const backend& defaults,
+                   const settings_origins& o, const std::string& credentials_dir, config& c,
+                   diagnostics& d) {
+  if (!e) {
+    d.error(root_line, "backends", "missing required key (a map: backend name -> settings)");
+    return;
+  }
+  if (!e->value.IsMap() && !e->value.IsNull()) {
+    d.error(e->line(), e->path,
+            "expected a map of backend name -> settings, got " + std::string(kind_of(e->value)));
+    return;
+  }
+  if (e->value.IsNull() || e->value.size() == 0) {
+    d.error(e->line(), e->path, "at least one backend is required");
+    return;
+  }
+  for (auto& b : map_entries(e->value, e->path, d))
+    if (auto loaded = load_backend(b, defaults, o, credentials_dir, d))
+      c.backends.push_back(std::move(*loaded));
+}
+
+}  // namespace
+
+load_result load_string(const std::string& yaml, const std::string& display_name,
+                        const std::string& credentials_dir) {
+  diagnostics d(display_name);
+  auto root = parse_root(yaml, d);
+  if (!root) return finish(d, std::nullopt);
+
+  auto entries = map_entries(*root, {}, d);
+  for (auto& e : entries) {
+    bool known = false;
+    for (auto k : top_keys) known = known || k == e.key;
+    if (!known) report_unknown(e, top_keys, d);
+  }
+
+  config c;
+  c.path = display_name;
+  int root_line = line_of(*root);
+  if (auto* e = find_entry(entries, "spool_dir")) {
+    if (auto v = read_absolute_path(*e, d)) c.spool_dir = *v;
+  } else {
+    d.error(root_line, "spool_dir", "missing required key (an absolute path)");
+  }
+  if (auto* e = find_entry(entries, "status_log"))
+    if (auto v = read_absolute_path(*e, d)) c.status_log = *v;
+  if (auto* e = find_entry(entries, "metrics_file"))
+    if (auto v = read_absolute_path(*e, d)) c.metrics_file = *v;
+
+  backend defaults;
+  settings_origins origins;
+  read_defaults(find_entry(entries, "defaults"), defaults, origins, d);
+  read_backends(find_entry(entries, "backends"), root_line, defaults, origins, credentials_dir, c,
+                d);
+  return finish(d, std::move(c));
+}
+
+load_result load_file(const std::string& path, const std::string& credentials_dir) {
+  diagnostics d(path);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) {
+    d.error(0, {}, std::string("cannot read the configuration file: ") + std::strerror(errno));
+    return finish(d, std::nullopt);
+  }
+  std::string text;
+  std::string problem;
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    problem = "the configuration file is not a regular file";
+  } else {
+    char buf[8192];
+    for (;;) {
+      ssize_t n = ::read(fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        problem = std::string("cannot read the configuration file: ") + std::strerror(errno);
+        break;
+      }
+      if (n == 0) break;
+      text.append(buf, static_cast<std::size_t>(n));
+      if (text.size() > max_config_size) {
+        problem = "the configuration file is larger than 1 MiB";
+        break;
+      }
+    }
+  }
+  ::close(fd);
+  if (!problem.empty()) {
+    d.error(0, {}, problem);
+    return finish(d, std::nullopt);
+  }
+  return load_string(text, path, credentials_dir);
+}
+
+}  // namespace reconcilerd::config

@@ -1,0 +1,176 @@
+// Secret values from YAML, files and systemd credentials.
+#include "config/secrets.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace reconcilerd::config::detail {
+
+namespace {
+
+constexpr std::size_t max_secret_size = 64 * 1024;
+
+struct file_read {
+  bool ok = false;
+  std::string content;  // when ok
+  std::string problem;  // otherwise; names the path, never the content
+};
+
+file_read read_small_file(const std::string& path) {
+  file_read r;
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) {
+    r.problem = "cannot read " + quoted(path) + ": " + std::strerror(errno);
+    return r;
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    r.problem = quoted(path) + " is not a regular file";
+  } else if (static_cast<std::size_t>(st.st_size) > max_secret_size) {
+    r.problem = quoted(path) + " is larger than 64 KiB";
+  } else {
+    char buf[4096];
+    for (;;) {
+      ssize_t n = ::read(fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        r.problem = "cannot read " + quoted(path) + ": " + std::strerror(errno);
+        break;
+      }
+      if (n == 0) {
+        r.ok = true;
+        break;
+      }
+      r.content.append(buf, static_cast<std::size_t>(n));
+      if (r.content.size() > max_secret_size) {
+        r.problem = quoted(path) + " is larger than 64 KiB";
+        break;
+      }
+    }
+  }
+  ::close(fd);
+  if (!r.ok) r.content.clear();
+  return r;
+}
+
+void trim_one_newline(std::string& s) {
+  if (s.ends_with("\r\n"))
+    s.resize(s.size() - 2);
+  else if (s.ends_with('\n'))
+    s.pop_back();
+}
+
+bool has_control(std::string_view s) {
+  for (unsigned char c : s)
+    if (c < 0x20 || c == 0x7f) return true;
+  return false;
+}
+
+// Checks a secret's value; `source` says where it came from (never the value itself).
+secret_value checked(std::string value, const entry& e, const std::string& source, diagnostics& d) {
+  if (value.empty()) {
+    d.error(e.line(), e.path, source + " is empty");
+    return {secret_value::state::invalid, {}};
+  }
+  if (has_control(value)) {
+    d.error(e.line(), e.path, source + " contains a line break or another control character");
+    return {secret_value::state::invalid, {}};
+  }
+  return {secret_value::state::ok, std::move(value)};
+}
+
+secret_value invalid() { return {secret_value::state::invalid, {}}; }
+
+secret_value from_inline(const entry& e, diagnostics& d) {
+  if (!e.value.IsScalar()) {
+    d.error(e.line(), e.path, "expected a single value, got " + std::string(kind_of(e.value)));
+    return invalid();
+  }
+  return checked(e.value.Scalar(), e, "the value", d);
+}
+
+secret_value from_file(const entry& e, diagnostics& d) {
+  if (!e.value.IsScalar() || e.value.Scalar().empty()) {
+    d.error(e.line(), e.path, "expected the path of a file, got " + std::string(kind_of(e.value)));
+    return invalid();
+  }
+  const std::string& path = e.value.Scalar();
+  if (path.front() != '/' || has_control(path)) {
+    d.error(e.line(), e.path, "must be an absolute path, got " + quoted(path));
+    return invalid();
+  }
+  file_read r = read_small_file(path);
+  if (!r.ok) {
+    d.error(e.line(), e.path, r.problem);
+    return invalid();
+  }
+  trim_one_newline(r.content);
+  return checked(std::move(r.content), e, "file " + quoted(path), d);
+}
+
+secret_value from_credential(const entry& e, const std::string& credentials_dir, diagnostics& d) {
+  if (!e.value.IsScalar() || e.value.Scalar().empty()) {
+    d.error(e.line(), e.path, "expected a credential name, got " + std::string(kind_of(e.value)));
+    return invalid();
+  }
+  const std::string& name = e.value.Scalar();
+  if (name.find('/') != std::string::npos || name == "." || name == ".." || has_control(name)) {
+    d.error(e.line(), e.path,
+            "invalid credential name " + quoted(name) + " (a file name without '/')");
+    return invalid();
+  }
+  if (credentials_dir.empty()) {
+    d.error(e.line(), e.path,
+            "$CREDENTIALS_DIRECTORY is not set (use LoadCredential= in the systemd unit)");
+    return invalid();
+  }
+  std::string path = credentials_dir;
+  if (!path.ends_with('/')) path += '/';
+  path += name;
+  file_read r = read_small_file(path);
+  if (!r.ok) {
+    d.error(e.line(), e.path, r.problem);
+    return invalid();
+  }
+  trim_one_newline(r.content);
+  return checked(std::move(r.content), e, "credential " + quoted(path), d);
+}
+
+}  // namespace
+
+std::string secret_forms(std::string_view key) {
+  std::string k(key);
+  return k + ", " + k + "_file or " + k + "_credential";
+}
+
+secret_value read_secret(const std::vector<entry>& entries, std::string_view key,
+                         const std::string& credentials_dir, diagnostics& d) {
+  std::string k(key);
+  const entry* forms[] = {find_entry(entries, k), find_entry(entries, k + "_file"),
+                          find_entry(entries, k + "_credential")};
+  std::vector<const entry*> present;
+  for (const entry* f : forms)
+    if (f) present.push_back(f);
+  if (present.empty()) return {};
+  if (present.size() > 1) {
+    // Reported at every form after the first one in the file.
+    auto first = *std::min_element(present.begin(), present.end(), [](auto* a, auto* b) {
+      return line_of(a->key_node) < line_of(b->key_node);
+    });
+    for (const entry* f : present)
+      if (f != first)
+        d.error(line_of(f->key_node), f->path, "give only one of " + secret_forms(key));
+    return invalid();
+  }
+  const entry* chosen = present.front();
+  if (chosen == forms[0]) return from_inline(*chosen, d);
+  if (chosen == forms[1]) return from_file(*chosen, d);
+  return from_credential(*chosen, credentials_dir, d);
+}
+
+}  // namespace reconcilerd::config::detail
