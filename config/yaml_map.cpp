@@ -37,7 +37,9 @@ std::vector<entry> map_entries(const YAML::Node& map, std::string_view path, dia
   std::vector<entry> out;
   std::map<std::string, int, std::less<>> seen;  // key -> line of its first occurrence
   for (auto it = map.begin(); it != map.end(); ++it) {
-    const YAML::Node& key = it->first;
+    // Copies: yaml-cpp's iterator hands out a temporary pair.
+    YAML::Node key = it->first;
+    YAML::Node value = it->second;
     if (!key.IsScalar()) {
       d.error(line_of(key), path, "keys must be plain names, got " + std::string(kind_of(key)));
       continue;
@@ -50,7 +52,7 @@ std::vector<entry> map_entries(const YAML::Node& map, std::string_view path, dia
               "duplicate key (first given on line " + std::to_string(pos->second) + ")");
       continue;
     }
-    out.push_back(entry{std::move(name), std::move(key_path), key, it->second});
+    out.push_back(entry{std::move(name), std::move(key_path), key, value});
   }
   return out;
 }
