@@ -129,7 +129,7 @@ std::string printable(std::string_view s, std::size_t max) {
 
 std::string format_number(double v) {
   char buf[64];
-  if (std::trunc(v) == v && std::fabs(v) < 1e18)
+  if (std::trunc(v) == v && std::fabs(v) < 9e18)
     std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(v));
   else
     std::snprintf(buf, sizeof buf, "%g", v);
