@@ -1,0 +1,454 @@
+// Control: start-up recovery, signals (TERM/INT stop, HUP reload, USR1 reopen the status
+// log), sd_notify, the periodic status.json / metrics writer, done/ pruning and the
+// control/ requests of reconcilerctl (resume).
+#include "daemon/app.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <filesystem>
+#include <system_error>
+
+#include "backends/backend.hpp"
+#include "config/load.hpp"
+#include "daemon/engine.hpp"
+#include "daemon/log.hpp"
+#include "daemon/metrics.hpp"
+#include "daemon/sd_notify.hpp"
+#include "daemon/status_writer.hpp"
+#include "daemon/watcher.hpp"
+#include "jobs/job_decode.hpp"
+
+namespace reconcilerd::daemon {
+
+namespace net = boost::asio;
+
+std::optional<std::string> check_spool(const config::config& cfg) {
+  try {
+    jobs::spool s(cfg.spool_dir);
+    auto problems = s.check();
+    if (problems.empty()) return std::nullopt;
+    std::string out;
+    for (auto& p : problems) out += (out.empty() ? "" : "; ") + p;
+    return cfg.path + ": spool_dir: " + out;
+  } catch (const std::exception& e) {
+    return cfg.path + ": spool_dir: " + e.what();
+  }
+}
+
+backend_runtime::backend_runtime(net::io_context& io, const config::backend& c)
+    : cfg(c),
+      adapter(backends::make_adapter(c)),
+      client(std::make_shared<transport::https_client>(io.get_executor(), c)),
+      pace(c.rate.per_second, c.burst, c.concurrency, std::chrono::steady_clock::now()),
+      wake(io) {
+  stats.name = c.name;
+  stats.type = std::string(config::to_string(c.type));
+  stats.rate_text = c.rate.text;
+}
+
+engine::engine(net::io_context& io, config::config cfg)
+    : io_(io),
+      cfg_(std::move(cfg)),
+      spool_(cfg_.spool_dir),
+      status_log_(cfg_.status_log),
+      rescan_timer_(io),
+      status_timer_(io) {
+  for (auto& b : cfg_.backends) {
+    if (!b.tls.verify)
+      log(level::warning, "backend " + b.name + ": TLS verification is OFF (tls.verify: false)");
+    backends_.emplace(b.name, std::make_unique<backend_runtime>(io_, b));
+  }
+}
+
+backend_runtime* engine::find(const std::string& name) {
+  auto it = backends_.find(name);
+  return it == backends_.end() ? nullptr : it->second.get();
+}
+
+void engine::event(event_record r) {
+  if (auto ec = status_log_.write(r); ec) {
+    static bool reported = false;
+    if (!reported) log(level::error, "status log " + status_log_.path() + ": " + ec.message());
+    reported = true;
+  }
+}
+
+void engine::request_sync() {
+  if (sync_pending_) return;
+  sync_pending_ = true;
+  net::post(io_, [this] {
+    sync_pending_ = false;
+    if (auto s = spool_.sync(); !s.ok()) log(level::error, "spool sync: " + s.error->message);
+  });
+}
+
+void engine::recover() {
+  const auto now = clock::now();
+  auto r = spool_.recover(now);
+  if (r.requeued || r.returned || r.temps_removed || r.buries_finished)
+    log(level::notice, "recovery: " + std::to_string(r.requeued) +
+                           " interrupted deliveries re-queued, " + std::to_string(r.returned) +
+                           " returned to incoming/, " + std::to_string(r.buries_finished) +
+                           " dead letters completed, " + std::to_string(r.temps_removed) +
+                           " temp files removed");
+  // Deferred jobs come back into memory with their schedule (and stay in deferred/).
+  std::size_t parked = 0;
+  for (auto& name : spool_.list(jobs::job_state::deferred)) {
+    auto result = spool_.claim_deferred(name, now);
+    auto* c = std::get_if<jobs::claimed>(&result);
+    if (!c) continue;
+    auto decoded = jobs::decode_job(c->bytes, c->name);
+    if (auto* e = std::get_if<jobs::decode_error>(&decoded)) {
+      bury_unqueued(c->name, nullptr, c->state, e->message);
+      continue;
+    }
+    auto& j = std::get<jobs::job>(decoded);
+    backend_runtime* b = find(j.backend);
+    if (auto s = spool_.defer(c->name, c->state); !s.ok()) {
+      log(level::error, "job " + c->name + ": " + s.error->message);
+      continue;  // stays in active/: recovered at the next start
+    }
+    if (!b) {
+      ++parked;  // its backend left the config: kept in deferred/ untouched
+      continue;
+    }
+    const bool safe = b->adapter->safe_to_repeat(j.update);
+    held_job h{std::move(j), c->state, true, safe};
+    queue_key key{h.job.backend, h.job.invoice_id, h.job.sequence.value_or(0), 0};
+    auto not_before = h.state.next_attempt.value_or(now);
+    held_.emplace(c->name, std::move(h));
+    queue_.add(c->name, key, not_before);
+  }
+  if (parked)
+    log(level::warning, std::to_string(parked) +
+                            " deferred jobs name a backend that is not configured; they stay in "
+                            "deferred/ until it is configured again");
+  if (auto s = spool_.sync(); !s.ok()) throw std::runtime_error(s.error->message);
+}
+
+void engine::start() {
+  watcher_ = std::make_unique<watcher>(io_.get_executor(), [this](int) {
+    request_intake();
+    check_control();
+  });
+  watcher_->add((std::filesystem::path(cfg_.spool_dir) / "incoming").string());
+  std::filesystem::create_directories(std::filesystem::path(cfg_.spool_dir) / "control");
+  watcher_->add((std::filesystem::path(cfg_.spool_dir) / "control").string());
+  net::co_spawn(io_, watcher_->run(), net::detached);
+  for (auto& [name, b] : backends_) net::co_spawn(io_, dispatch(name), net::detached);
+
+  // Periodic rescan (inotify is only a hint) and pruning.
+  net::co_spawn(
+      io_,
+      [this]() -> net::awaitable<void> {
+        int turns = 0;
+        while (!stopping_) {
+          request_intake();
+          check_control();
+          if (++turns % 60 == 1) {
+            auto n = spool_.prune_done(clock::now());
+            if (n) log(level::info, "pruned " + std::to_string(n) + " jobs from done/");
+          }
+          rescan_timer_.expires_after(std::chrono::seconds(1));
+          co_await rescan_timer_.async_wait(net::as_tuple(net::use_awaitable));
+        }
+      },
+      net::detached);
+  // status.json + metrics at least every 2 s.
+  net::co_spawn(
+      io_,
+      [this]() -> net::awaitable<void> {
+        while (!stopping_) {
+          write_status();
+          status_timer_.expires_after(std::chrono::seconds(1));
+          co_await status_timer_.async_wait(net::as_tuple(net::use_awaitable));
+        }
+        write_status();
+      },
+      net::detached);
+  request_intake();
+}
+
+void engine::check_control() {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path dir = fs::path(cfg_.spool_dir) / "control";
+  for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator();
+       it.increment(ec)) {
+    std::string n = it->path().filename().string();
+    if (!n.starts_with("resume-")) continue;
+    std::string backend = n.substr(7);
+    fs::remove(it->path(), ec);
+    if (auto* b = find(backend)) {
+      b->health.resume();
+      log(level::notice, "backend " + backend + ": resumed by operator");
+      event({.event = log_event::resumed,
+             .ts = clock::now(),
+             .backend = backend,
+             .reason = "reconcilerctl resume"});
+      wake(*b);
+    } else {
+      log(level::warning, "control: resume request for unknown backend \"" + backend + "\"");
+    }
+  }
+}
+
+void engine::stop(std::chrono::milliseconds grace, std::function<void()> done) {
+  stopping_ = true;
+  on_drained_ = std::move(done);
+  if (watcher_) watcher_->stop();
+  rescan_timer_.cancel();
+  status_timer_.cancel();
+  for (auto& [n, b] : backends_) b->wake.cancel();
+  if (in_flight_ == 0) {
+    auto f = std::move(on_drained_);
+    if (f) f();
+    return;
+  }
+  log(level::notice, "stopping: waiting up to " + std::to_string(grace.count()) + " ms for " +
+                         std::to_string(in_flight_) + " requests in flight");
+  auto t = std::make_shared<net::steady_timer>(io_, grace);
+  t->async_wait([this, t](boost::system::error_code) {
+    if (!on_drained_) return;
+    log(level::warning, "stopping: grace period over; " + std::to_string(in_flight_) +
+                            " requests abandoned (their jobs stay in active/ and are re-queued "
+                            "at the next start)");
+    for (auto& [n, b] : backends_) b->client->shutdown();
+    auto f = std::move(on_drained_);
+    f();
+  });
+}
+
+void engine::reload(config::config next) {
+  std::size_t added = 0, changed = 0, removed = 0;
+  for (auto& nb : next.backends) {
+    auto it = backends_.find(nb.name);
+    if (it == backends_.end()) {
+      backends_.emplace(nb.name, std::make_unique<backend_runtime>(io_, nb));
+      net::co_spawn(io_, dispatch(nb.name), net::detached);
+      ++added;
+      continue;
+    }
+    auto& b = *it->second;
+    b.removed = false;
+    b.cfg = nb;
+    b.adapter = backends::make_adapter(nb);
+    b.client->shutdown();  // in-flight requests keep their own reference
+    b.client = std::make_shared<transport::https_client>(io_.get_executor(), nb);
+    b.pace.reconfigure(nb.rate.per_second, nb.burst, nb.concurrency,
+                       std::chrono::steady_clock::now());
+    if (b.health.state(std::chrono::steady_clock::now()) != health_state::running) {
+      b.health.resume();
+      event({.event = log_event::resumed,
+             .ts = clock::now(),
+             .backend = nb.name,
+             .reason = "configuration reloaded"});
+    }
+    b.stats.rate_text = nb.rate.text;
+    if (!b.dispatching) net::co_spawn(io_, dispatch(nb.name), net::detached);
+    wake(b);
+    ++changed;
+  }
+  for (auto& [name, b] : backends_) {
+    if (next.find(name) || b->removed) continue;
+    b->removed = true;  // in-flight requests finish; queued jobs wait for its return
+    wake(*b);
+    ++removed;
+  }
+  cfg_ = std::move(next);
+  std::string msg = "configuration reloaded: " + std::to_string(added) + " backends added, " +
+                    std::to_string(changed) + " updated, " + std::to_string(removed) + " removed";
+  log(level::notice, msg);
+  event({.event = log_event::reloaded, .ts = clock::now(), .reason = msg});
+  request_intake();
+}
+
+void engine::reopen_status_log() {
+  if (auto ec = status_log_.reopen(); ec)
+    log(level::error, "status log " + status_log_.path() + ": " + ec.message());
+}
+
+status_snapshot engine::snapshot() {
+  const auto now = clock::now();
+  status_snapshot s;
+  s.pid = ::getpid();
+  s.version = version;
+  s.started_at = started_at_;
+  s.generated_at = now;
+  for (auto& bc : cfg_.backends) {
+    auto* b = find(bc.name);
+    if (!b) continue;
+    while (!b->starts.empty() && b->starts.front() < now - std::chrono::minutes(1))
+      b->starts.pop_front();
+    while (!b->delivered.empty() && b->delivered.front() < now - std::chrono::hours(1))
+      b->delivered.pop_front();
+    auto& st = b->stats;
+    st.active = queue_.in_flight(bc.name);
+    st.deferred = queue_.waiting(bc.name, now);
+    st.queued = queue_.size(bc.name) - st.active - st.deferred;
+    st.delivered_last_hour = b->delivered.size();
+    st.current_rate = static_cast<double>(b->starts.size()) / 60.0;
+    const auto steady_now = std::chrono::steady_clock::now();
+    auto hs = b->health.state(steady_now);
+    auto to_wall = [&](std::optional<std::chrono::steady_clock::time_point> t) {
+      return t ? std::optional<clock::time_point>(
+                     now + std::chrono::duration_cast<clock::duration>(*t - steady_now))
+               : std::nullopt;
+    };
+    auto pause = b->pace.paused_until(steady_now);
+    st.until.reset();
+    st.reason.clear();
+    if (hs == health_state::suspended) {
+      st.state = backend_state::suspended;
+      st.reason = b->health.suspend_reason();
+      st.until = to_wall(b->health.next_probe());
+    } else if (hs == health_state::circuit_open || hs == health_state::half_open) {
+      st.state = backend_state::circuit_open;
+      st.reason = std::to_string(b->health.consecutive_failures()) +
+                  " consecutive failures; last: " + st.last_error;
+      st.until = to_wall(b->health.circuit_open_until());
+    } else if (pause) {
+      st.state = backend_state::paused;
+      st.reason = b->pause_reason;
+      st.until = now + std::chrono::duration_cast<clock::duration>(*pause - steady_now);
+    } else {
+      st.state = backend_state::running;
+    }
+    s.backends.push_back(st);
+  }
+  auto count = [&](jobs::job_state js) {
+    std::uint64_t n = 0;
+    (void)spool_.for_each(js, [&](const std::string&) {
+      ++n;
+      return true;
+    });
+    return n;
+  };
+  s.spool = {count(jobs::job_state::incoming), count(jobs::job_state::active),
+             count(jobs::job_state::deferred), count(jobs::job_state::done),
+             count(jobs::job_state::dead)};
+  for (auto& b : s.backends) b.dead = 0;
+  std::optional<clock::time_point> oldest;
+  for (auto& [n, h] : held_)
+    if (h.state.first_seen && (!oldest || *h.state.first_seen < *oldest))
+      oldest = h.state.first_seen;
+  if (oldest) s.oldest_job_age = std::chrono::duration_cast<std::chrono::seconds>(now - *oldest);
+  return s;
+}
+
+std::string engine::summary() const {
+  return std::to_string(held_.size()) + " jobs held, " + std::to_string(in_flight_) + " in flight" +
+         (intake_error_.empty() ? "" : ", claiming paused: " + intake_error_);
+}
+
+void engine::write_status() {
+  auto s = snapshot();
+  if (auto ec = write_status_file(cfg_.spool_dir, s); ec) {
+    static bool reported = false;
+    if (!reported) log(level::error, "status.json: " + ec.message());
+    reported = true;
+  }
+  if (!cfg_.metrics_file.empty())
+    if (auto ec = write_metrics_file(cfg_.metrics_file, s); ec) {
+      static bool reported = false;
+      if (!reported) log(level::error, cfg_.metrics_file + ": " + ec.message());
+      reported = true;
+    }
+  notify::status(summary());
+}
+
+// ---------------------------------------------------------------------------------------
+
+struct app::impl {
+  impl(config::config c, std::string creds)
+      : credentials_dir(std::move(creds)), config_path(c.path), eng(io, std::move(c)) {}
+  net::io_context io{1};
+  std::string credentials_dir;
+  std::string config_path;
+  engine eng;
+  int exit_code = 0;
+};
+
+app::app(config::config cfg, std::string credentials_dir)
+    : impl_(std::make_unique<impl>(std::move(cfg), std::move(credentials_dir))) {}
+app::~app() = default;
+
+int app::run() {
+  auto& io = impl_->io;
+  auto& eng = impl_->eng;
+  eng.recover();
+  eng.start();
+
+  net::signal_set stop_signals(io, SIGTERM, SIGINT);
+  net::signal_set hup(io, SIGHUP);
+  net::signal_set usr1(io, SIGUSR1);
+  std::function<void()> wait_hup, wait_usr1;
+  stop_signals.async_wait([&](boost::system::error_code ec, int sig) {
+    if (ec) return;
+    log(level::notice,
+        std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") + ": stopping");
+    notify::stopping();
+    hup.cancel();
+    usr1.cancel();
+    eng.stop(std::chrono::seconds(10), [&io] { io.stop(); });
+  });
+  wait_hup = [&] {
+    hup.async_wait([&](boost::system::error_code ec, int) {
+      if (ec) return;
+      notify::reloading();
+      auto loaded = config::load_file(impl_->config_path, impl_->credentials_dir);
+      if (!loaded.errors.empty()) {
+        for (auto& e : loaded.errors) log(level::error, "reload refused: " + e);
+        log(level::error, "reload refused: the running configuration stays in force");
+        eng.event({.event = log_event::reloaded,
+                   .ts = clock::now(),
+                   .reason = "refused: " + loaded.errors.front()});
+      } else if (loaded.value->spool_dir != eng.cfg_.spool_dir) {
+        log(level::error, "reload refused: spool_dir cannot change while running (restart)");
+      } else {
+        for (auto& w : loaded.warnings) log(level::warning, w);
+        try {
+          eng.reload(std::move(*loaded.value));
+        } catch (const std::exception& e) {
+          log(level::error, std::string("reload failed: ") + e.what());
+        }
+      }
+      notify::ready();
+      wait_hup();
+    });
+  };
+  wait_usr1 = [&] {
+    usr1.async_wait([&](boost::system::error_code ec, int) {
+      if (ec) return;
+      eng.reopen_status_log();
+      wait_usr1();
+    });
+  };
+  wait_hup();
+  wait_usr1();
+
+  // Watchdog keep-alive at half the interval systemd asked for.
+  net::steady_timer watchdog_timer(io);
+  auto wd = notify::watchdog_interval();
+  std::function<void()> pet = [&] {
+    notify::watchdog();
+    watchdog_timer.expires_after(*wd / 2);
+    watchdog_timer.async_wait([&](boost::system::error_code ec) {
+      if (!ec) pet();
+    });
+  };
+  if (wd) pet();
+
+  log(level::notice, std::string("reconcilerd ") + version + " started: spool " +
+                         eng.cfg_.spool_dir + ", " + std::to_string(eng.cfg_.backends.size()) +
+                         " backends");
+  notify::ready();
+  io.run();
+  log(level::notice, "stopped");
+  return impl_->exit_code;
+}
+
+}  // namespace reconcilerd::daemon

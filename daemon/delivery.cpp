@@ -1,0 +1,295 @@
+// Delivery: one dispatcher coroutine per backend starts requests when the backend's
+// health, its pacer (token bucket + concurrency + pauses) and the job queue all allow;
+// each request runs in its own coroutine: build (adapter) -> send (transport) -> classify
+// (adapter) -> decide (retry policy) -> act (spool move) -> log. The dispatcher sleeps on
+// a timer until the earliest moment something can change, and is woken by events.
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "daemon/engine.hpp"
+#include "daemon/log.hpp"
+#include "jobs/retry_policy.hpp"
+
+namespace reconcilerd::daemon {
+
+namespace net = boost::asio;
+using steady = std::chrono::steady_clock;
+
+void engine::wake(backend_runtime& b) { b.wake.cancel(); }
+
+net::awaitable<void> engine::dispatch(std::string name) {
+  backend_runtime* b = find(name);
+  if (!b) co_return;
+  b->dispatching = true;
+  while (!stopping_ && !b->removed) {
+    const auto now = steady::now();
+    const auto wall = clock::now();
+    std::optional<steady::time_point> until;  // none: sleep until woken
+    for (;;) {
+      if (!b->health.may_send(now)) {
+        until = b->health.next_send_at(now);
+        break;
+      }
+      auto slot = b->pace.next_start(now);
+      if (slot.reason == wait_reason::concurrency) break;  // woken by a finish
+      if (slot.reason != wait_reason::none) {
+        until = slot.at;
+        break;
+      }
+      auto job = queue_.take(name, wall);
+      if (!job) {
+        if (auto due = queue_.next_due(name))
+          until = now + std::chrono::duration_cast<steady::duration>(*due - wall);
+        break;
+      }
+      b->pace.on_start(now);
+      const send_role role = b->health.on_send(now);
+      b->starts.push_back(wall);
+      ++in_flight_;
+      net::co_spawn(io_, deliver(name, *job, role), net::detached);
+    }
+    if (until)
+      b->wake.expires_at(*until);
+    else
+      b->wake.expires_at(steady::time_point::max());
+    co_await b->wake.async_wait(net::as_tuple(net::use_awaitable));
+  }
+  b->dispatching = false;
+}
+
+namespace {
+
+// Whether an answer (or its absence) leaves it open that the server applied the update.
+bool maybe_applied(const transport::result& r) {
+  if (r.error != transport::error_kind::none) return r.maybe_sent;
+  const unsigned s = r.response->status;
+  return s == 500 || s == 502 || s == 504 || s == 408 || (s >= 200 && s < 300);
+}
+
+}  // namespace
+
+net::awaitable<void> engine::deliver(std::string backend, std::string name, send_role role) {
+  backend_runtime* b = find(backend);
+  auto it = held_.find(name);
+  held_job& h = it->second;
+
+  auto finish_flight = [&] {
+    --in_flight_;
+    b->pace.on_finish();
+    if (stopping_ && in_flight_ == 0 && on_drained_) {
+      auto f = std::move(on_drained_);
+      f();
+    }
+  };
+
+  // A deferred job's file comes back into active/ for the attempt.
+  if (h.in_deferred) {
+    auto res = spool_.claim_deferred(name, clock::now());
+    if (auto* err = std::get_if<jobs::spool_error>(&res)) {
+      log(level::error, "job " + name + ": " + err->message + " (retrying in 30 s)");
+      queue_.reschedule(name, clock::now() + std::chrono::seconds(30));
+      b->health.on_abandoned(role);
+      finish_flight();
+      wake(*b);
+      co_return;
+    }
+    if (!std::holds_alternative<jobs::claimed>(res)) {
+      // Removed by an operator, or quarantined: nothing more to do for it.
+      queue_.finish(name);
+      held_.erase(it);
+      b->health.on_abandoned(role);
+      finish_flight();
+      wake(*b);
+      co_return;
+    }
+    h.in_deferred = false;
+  }
+
+  backends::request req = b->adapter->build(h.job);
+  req.headers.push_back({"X-Reconcilerd-Job", name});
+  auto client = b->client;  // survives a reload during the request
+  const auto wall_start = clock::now();
+  if (!h.state.first_seen) h.state.first_seen = wall_start;
+  h.state.last_attempt = wall_start;
+  event({.event = log_event::sent,
+         .ts = wall_start,
+         .job = name,
+         .backend = backend,
+         .invoice_id = h.job.invoice_id,
+         .attempt = h.state.attempts + 1});
+  const auto t0 = steady::now();
+  transport::result r = co_await client->send(std::move(req));
+  const auto now = steady::now();
+  const auto wall = clock::now();
+
+  b = find(backend);  // the runtime outlives requests (backends are never erased)
+  b->stats.latency.observe(std::chrono::duration<double>(now - t0).count());
+
+  backends::outcome o;
+  std::optional<int> http_status;
+  if (r.error != transport::error_kind::none) {
+    o.kind = backends::outcome_kind::retry;
+    o.message = std::string(transport::to_string(r.error)) + ": " + r.detail;
+    b->health.on_failure(role, now);
+  } else {
+    http_status = static_cast<int>(r.response->status);
+    o = b->adapter->classify(*r.response);
+    if (r.response->status == 429) ++b->stats.throttled_total;
+    if (o.kind == backends::outcome_kind::retry && r.response->status >= 500)
+      b->health.on_failure(role, now);
+    else if (o.kind != backends::outcome_kind::suspend)
+      b->health.on_success(role, now);
+  }
+  if (maybe_applied(r)) ++h.state.attempts;
+  h.state.last_http_status = http_status;
+  finish_flight();
+  if (http_status) {
+    if (*http_status != 429) b->pace.on_success();
+    b->pace.apply_hint(o.hint, now);
+  }
+
+  switch (o.kind) {
+    case backends::outcome_kind::delivered: {
+      if (auto s = spool_.complete(name, wall, b->cfg.done_retention); !s.ok()) {
+        // The server has it; the file stays in active/ and is re-queued at the next start.
+        log(level::error, "job " + name + ": delivered, but " + s.error->message);
+        break;
+      }
+      ++b->stats.delivered_total;
+      b->delivered.push_back(wall);
+      log(level::info,
+          "job " + name + ": delivered to " + backend + " invoice " + h.job.invoice_id);
+      event({.event = log_event::delivered,
+             .ts = wall,
+             .job = name,
+             .backend = backend,
+             .invoice_id = h.job.invoice_id,
+             .attempt = h.state.attempts,
+             .http_status = http_status ? std::optional<unsigned>(*http_status) : std::nullopt});
+      queue_.finish(name);
+      held_.erase(name);
+      request_sync();
+      request_intake();
+      break;
+    }
+    case backends::outcome_kind::rejected:
+      ++b->stats.rejected_total;
+      bury(name, h, jobs::dead_category::rejected, o.message, http_status);
+      break;
+    case backends::outcome_kind::suspend: {
+      // Credentials refused: the server did not apply anything; the job waits, unaged.
+      if (maybe_applied(r)) --h.state.attempts;
+      const bool was_running = b->health.state(now) != health_state::suspended;
+      b->health.on_auth_failure(role, o.message, now);
+      if (was_running) {
+        log(level::error, "backend " + backend + ": suspended: " + o.message +
+                              " (fix the credentials and reload, or `reconcilerctl resume " +
+                              backend + "`)");
+        event({.event = log_event::suspended, .ts = wall, .backend = backend, .reason = o.message});
+      }
+      b->stats.last_error = o.message;
+      b->stats.last_error_at = wall;
+      queue_.reschedule(name, wall);
+      break;
+    }
+    case backends::outcome_kind::retry: {
+      ++b->stats.retried_total;
+      b->stats.last_error = o.message;
+      b->stats.last_error_at = wall;
+      if (o.retry_after && o.backend_wide) {
+        b->pace.pause_until(now + *o.retry_after);
+        b->pause_reason = "server asked to retry after " +
+                          std::to_string(o.retry_after->count() / 1000.0).substr(0, 5) + " s";
+      } else if (http_status && *http_status == 429) {
+        b->pace.on_throttled(now);
+        b->pause_reason = "HTTP 429 without Retry-After (backing off)";
+      }
+      if (!h.safe_to_repeat && maybe_applied(r)) {
+        bury(name, h, jobs::dead_category::exhausted,
+             "not retried: the update is not safe to repeat (it creates or deletes lines) and "
+             "the server may have applied it (" +
+                 o.message + "); check invoice " + h.job.invoice_id +
+                 " and use `reconcilerctl retry` if it was not applied",
+             http_status);
+        break;
+      }
+      std::uniform_real_distribution<double> u(0.0, 1.0);
+      auto d = jobs::decide_retry(b->cfg.retry, std::max(h.state.attempts, 1),
+                                  h.state.first_seen.value_or(wall), wall, u(rng_), o.retry_after);
+      if (d.verdict == jobs::retry_verdict::exhausted) {
+        bury(name, h, jobs::dead_category::exhausted,
+             "gave up after " + std::to_string(h.state.attempts) +
+                 " attempts; last error: " + o.message,
+             http_status);
+        break;
+      }
+      if (d.verdict == jobs::retry_verdict::expired) {
+        bury(name, h, jobs::dead_category::expired,
+             "not delivered within max_age; last error: " + o.message, http_status);
+        break;
+      }
+      h.state.next_attempt = d.at;
+      h.state.last_error = o.message;
+      if (auto s = spool_.defer(name, h.state); !s.ok()) {
+        log(level::error, "job " + name + ": " + s.error->message + " (kept in active/)");
+      } else {
+        h.in_deferred = true;
+      }
+      log(level::info,
+          "job " + name + ": deferred until " + jobs::rfc3339(d.at) + ": " + o.message);
+      event({.event = log_event::deferred,
+             .ts = wall,
+             .job = name,
+             .backend = backend,
+             .invoice_id = h.job.invoice_id,
+             .attempt = h.state.attempts,
+             .http_status = http_status ? std::optional<unsigned>(*http_status) : std::nullopt,
+             .next_attempt = d.at,
+             .reason = o.message});
+      queue_.reschedule(name, d.at);
+      request_sync();
+      break;
+    }
+  }
+  wake(*b);
+}
+
+void engine::bury(const std::string& name, held_job& h, jobs::dead_category cat,
+                  std::string message, std::optional<int> http_status) {
+  jobs::dead_letter d{
+      cat, message, h.job.backend, h.job.invoice_id, h.job.invoice_id_is_integer, http_status};
+  if (h.in_deferred) {
+    // bury() moves from active/: bring the file back first.
+    auto res = spool_.claim_deferred(name, clock::now());
+    if (!std::holds_alternative<jobs::claimed>(res)) {
+      log(level::error, "job " + name + ": cannot dead-letter (not in deferred/)");
+      return;
+    }
+    h.in_deferred = false;
+  }
+  if (auto s = spool_.bury(name, d, h.state, clock::now()); !s.ok()) {
+    log(level::error, "job " + name + ": cannot dead-letter: " + s.error->message +
+                          " (kept in active/, retried at the next start)");
+    queue_.reschedule(name, clock::now() + std::chrono::minutes(1));
+    return;
+  }
+  const std::string_view cat_text = jobs::to_string(cat);
+  log(level::warning, "job " + name + ": dead (" + std::string(cat_text) + "): " + message);
+  event({.event = log_event::dead,
+         .ts = clock::now(),
+         .job = name,
+         .backend = h.job.backend,
+         .invoice_id = h.job.invoice_id,
+         .attempt = h.state.attempts,
+         .http_status = http_status ? std::optional<unsigned>(*http_status) : std::nullopt,
+         .category = std::string(cat_text),
+         .message = message});
+  queue_.finish(name);
+  held_.erase(name);
+  request_sync();
+  request_intake();
+}
+
+}  // namespace reconcilerd::daemon

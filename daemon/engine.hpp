@@ -1,0 +1,118 @@
+// The daemon's working state and its three activities, shared by one io_context:
+//   intake   (intake.cpp)   incoming/ -> active/, decode, validate, queue
+//   delivery (delivery.cpp) per backend: pacing + health -> request -> outcome -> spool move
+//   control  (app.cpp)      signals, reload, status.json / metrics, start-up recovery
+// Single-threaded: no locks. Per-job failures are values and never escape a coroutine.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <deque>
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <unordered_map>
+
+#include "backends/backend.hpp"
+#include "config/config.hpp"
+#include "daemon/backend_health.hpp"
+#include "daemon/job_queue.hpp"
+#include "daemon/pacer.hpp"
+#include "daemon/status_log.hpp"
+#include "daemon/status_snapshot.hpp"
+#include "daemon/transport/https_client.hpp"
+#include "jobs/job.hpp"
+#include "jobs/spool.hpp"
+
+namespace reconcilerd::daemon {
+
+using clock = std::chrono::system_clock;
+
+struct held_job {
+  jobs::job job;
+  jobs::delivery_state state;
+  bool in_deferred = false;  // the file is in deferred/ (else active/)
+  bool safe_to_repeat = true;
+};
+
+struct backend_runtime {
+  backend_runtime(boost::asio::io_context& io, const config::backend& c);
+
+  config::backend cfg;
+  std::unique_ptr<backends::adapter> adapter;
+  std::shared_ptr<transport::https_client> client;
+  pacer pace;
+  backend_health health;
+  boost::asio::steady_timer wake;  // the dispatcher sleeps on it; cancel() wakes it
+  bool removed = false;            // gone from the config: no new starts
+  bool dispatching = false;
+  std::string pause_reason;  // why the pacer is paused (Retry-After, 429, rate hint)
+
+  // Figures for status.json / metrics.
+  backend_status stats;
+  std::deque<clock::time_point> starts;     // request starts in the last minute
+  std::deque<clock::time_point> delivered;  // deliveries in the last hour
+};
+
+class engine {
+ public:
+  engine(boost::asio::io_context& io, config::config cfg);
+
+  // Start-up: spool recovery, deferred jobs back into memory. Throws on an unusable spool.
+  void recover();
+  // Starts the watcher, the dispatchers and the periodic timers.
+  void start();
+  // SIGTERM: stop claiming and starting; `done` runs once nothing is in flight or the
+  // grace period is over.
+  void stop(std::chrono::milliseconds grace, std::function<void()> done);
+  // SIGHUP: apply a new config (already validated).
+  void reload(config::config next);
+  void reopen_status_log();
+  std::string summary() const;  // one line for sd_notify STATUS=
+
+  // --- intake (intake.cpp)
+  void request_intake();  // coalesced: runs once per loop turn
+  void intake();
+
+  // --- delivery (delivery.cpp)
+  void wake(backend_runtime& b);
+  boost::asio::awaitable<void> dispatch(std::string backend);
+  boost::asio::awaitable<void> deliver(std::string backend, std::string name, send_role role);
+
+  // --- shared helpers
+  void request_sync();  // group commit: one spool.sync() after this loop turn
+  void bury(const std::string& name, held_job& h, jobs::dead_category cat, std::string message,
+            std::optional<int> http_status);
+  void bury_unqueued(const std::string& name, const jobs::job* j, jobs::delivery_state& st,
+                     std::string message);
+  void event(event_record r);
+  backend_runtime* find(const std::string& name);
+  void write_status();
+  void check_control();
+  status_snapshot snapshot();
+
+  boost::asio::io_context& io_;
+  config::config cfg_;
+  jobs::spool spool_;
+  job_queue queue_;
+  std::unordered_map<std::string, held_job> held_;
+  std::map<std::string, std::unique_ptr<backend_runtime>> backends_;
+  status_log status_log_;
+  std::mt19937_64 rng_{std::random_device{}()};
+
+  std::size_t window_ = 20000;  // jobs held in memory at most (Postfix's active limit)
+  bool stopping_ = false;
+  bool intake_pending_ = false;
+  bool sync_pending_ = false;
+  std::size_t in_flight_ = 0;
+  std::optional<clock::time_point> intake_paused_until_;  // after ENOSPC / EIO
+  std::string intake_error_;                              // logged once per episode
+  std::function<void()> on_drained_;
+  clock::time_point started_at_ = clock::now();
+  boost::asio::steady_timer rescan_timer_;
+  boost::asio::steady_timer status_timer_;
+  std::unique_ptr<class watcher> watcher_;
+};
+
+}  // namespace reconcilerd::daemon

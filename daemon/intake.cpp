@@ -1,0 +1,135 @@
+// Intake: incoming/ -> active/ (spool::claim), decode, check the backend and the update's
+// schema, then queue. Bounded by engine::window_ so a huge backlog neither exhausts memory
+// nor delays the first delivery. A spool error (ENOSPC, EIO) pauses claiming, logged once.
+#include <boost/asio/post.hpp>
+
+#include "daemon/engine.hpp"
+#include "daemon/log.hpp"
+#include "jobs/job_decode.hpp"
+
+namespace reconcilerd::daemon {
+
+void engine::request_intake() {
+  if (intake_pending_ || stopping_) return;
+  intake_pending_ = true;
+  boost::asio::post(io_, [this] {
+    intake_pending_ = false;
+    intake();
+  });
+}
+
+namespace {
+std::string configured_names(const config::config& cfg) {
+  std::string out;
+  for (auto& b : cfg.backends) out += (out.empty() ? "" : ", ") + b.name;
+  return out;
+}
+}  // namespace
+
+void engine::intake() {
+  if (stopping_) return;
+  const auto now = clock::now();
+  if (intake_paused_until_ && now < *intake_paused_until_) return;
+  if (held_.size() >= window_) return;
+  const std::size_t room = window_ - held_.size();
+
+  std::vector<std::string> names;
+  auto listed = spool_.for_each(jobs::job_state::incoming, [&](const std::string& n) {
+    names.push_back(n);
+    return names.size() < room;
+  });
+  if (listed) {
+    log(level::error, "cannot read incoming/: " + listed->message);
+    return;
+  }
+
+  bool claimed_any = false;
+  for (auto& name : names) {
+    auto result = spool_.claim(name, clock::now());
+    if (auto* err = std::get_if<jobs::spool_error>(&result)) {
+      if (intake_error_.empty()) {
+        intake_error_ = err->message;
+        log(level::error, "claiming paused: " + err->message + " (retrying every 5 s)");
+      }
+      intake_paused_until_ = clock::now() + std::chrono::seconds(5);
+      break;
+    }
+    if (!intake_error_.empty()) {
+      log(level::notice, "claiming resumed after: " + intake_error_);
+      intake_error_.clear();
+    }
+    intake_paused_until_.reset();
+    if (auto* q = std::get_if<jobs::quarantined>(&result)) {
+      log(level::warning, "job " + q->name + ": dead (invalid): " + q->message);
+      event({.event = log_event::dead,
+             .ts = clock::now(),
+             .job = q->name,
+             .category = "invalid",
+             .message = q->message});
+      continue;
+    }
+    auto* c = std::get_if<jobs::claimed>(&result);
+    if (!c) continue;  // gone
+    claimed_any = true;
+
+    auto decoded = jobs::decode_job(c->bytes, c->name);
+    if (auto* e = std::get_if<jobs::decode_error>(&decoded)) {
+      bury_unqueued(c->name, nullptr, c->state, e->message);
+      continue;
+    }
+    auto& j = std::get<jobs::job>(decoded);
+    backend_runtime* b = find(j.backend);
+    if (!b || b->removed) {
+      bury_unqueued(
+          c->name, &j, c->state,
+          "unknown backend \"" + j.backend + "\" (configured: " + configured_names(cfg_) + ")");
+      continue;
+    }
+    if (auto problem = b->adapter->validate(j.update)) {
+      bury_unqueued(c->name, &j, c->state, *problem);
+      continue;
+    }
+    held_job h{std::move(j), c->state, false, true};
+    h.safe_to_repeat = b->adapter->safe_to_repeat(h.job.update);
+    queue_key key{h.job.backend, h.job.invoice_id, h.job.sequence.value_or(0), 0};
+    auto not_before = h.state.next_attempt.value_or(clock::time_point{});
+    event({.event = log_event::queued,
+           .ts = clock::now(),
+           .job = c->name,
+           .backend = h.job.backend,
+           .invoice_id = h.job.invoice_id});
+    held_.emplace(c->name, std::move(h));
+    queue_.add(c->name, key, not_before);
+    wake(*b);
+  }
+  // Claims are made durable before any of them is sent (sends start on later turns).
+  if (claimed_any) request_sync();
+  // More waiting than the window took: come back after this turn.
+  if (names.size() == room && held_.size() < window_) request_intake();
+}
+
+void engine::bury_unqueued(const std::string& name, const jobs::job* j, jobs::delivery_state& st,
+                           std::string message) {
+  jobs::dead_letter d{
+      jobs::dead_category::invalid, message, std::nullopt, std::nullopt, false, std::nullopt};
+  if (j) {
+    d.backend = j->backend;
+    d.invoice_id = j->invoice_id;
+    d.invoice_id_is_integer = j->invoice_id_is_integer;
+  }
+  if (auto s = spool_.bury(name, d, st, clock::now()); !s.ok()) {
+    log(level::error, "job " + name + ": cannot dead-letter: " + s.error->message);
+    return;  // stays in active/; recovery retries at the next start
+  }
+  log(level::warning, "job " + name + ": dead (invalid): " + message);
+  event({.event = log_event::dead,
+         .ts = clock::now(),
+         .job = name,
+         .backend = j ? j->backend : std::string{},
+         .invoice_id = j ? j->invoice_id : std::string{},
+         .category = "invalid",
+         .message = message});
+  request_sync();
+}
+
+}  // namespace reconcilerd::daemon
