@@ -1,0 +1,183 @@
+// simetri adapter: validation, request building and answer classification.
+#include "backends/simetri/simetri.hpp"
+
+#include <algorithm>
+#include <array>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <cctype>
+#include <string_view>
+
+#include "backends/simetri/python_literal.hpp"
+#include "backends/simetri/simetri_schema.hpp"
+#include "backends/status_rules.hpp"
+
+namespace reconcilerd::backends::simetri {
+
+namespace json = boost::json;
+
+namespace {
+
+// psycopg2 / PostgreSQL texts that mean "try again": serialization failures, deadlocks,
+// lock timeouts (NOWAIT) and a lost database connection.
+constexpr std::array<std::string_view, 7> transient_markers{
+    "could not serialize access", "deadlock detected",     "could not obtain lock",
+    "connection already closed",  "closed the connection", "connection has been closed",
+    "terminating connection"};
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+bool is_transient(std::string_view error) {
+  const std::string e = lower(error);
+  for (auto m : transient_markers)
+    if (e.find(m) != std::string::npos) return true;
+  // "connection ... closed" in any other wording.
+  auto c = e.find("connection");
+  return c != std::string::npos && e.find("closed", c) != std::string::npos;
+}
+
+// A command list with every command array turned into a tuple, and each line's
+// invoice_line_tax_id commands too; anything else is copied as is.
+json::value commands_to_wire(const json::value& v) {
+  const json::array* list = v.if_array();
+  if (!list) return v;
+  json::array out;
+  for (const auto& c : *list) {
+    const json::array* cmd = c.if_array();
+    if (!cmd) {
+      out.push_back(c);
+      continue;
+    }
+    json::array items;
+    for (const auto& item : *cmd) {
+      if (const json::object* vals = item.if_object()) {
+        json::object converted;
+        for (const auto& m : *vals)
+          converted[m.key()] = is_x2many_field(m.key()) ? commands_to_wire(m.value()) : m.value();
+        items.push_back(std::move(converted));
+      } else {
+        items.push_back(item);
+      }
+    }
+    out.push_back(make_tuple(std::move(items)));
+  }
+  return out;
+}
+
+class simetri_adapter final : public adapter {
+ public:
+  explicit simetri_adapter(const config::backend& cfg)
+      : base_path_(cfg.base_url.path), token_(cfg.secret("token")), strict_(cfg.strict_fields) {}
+
+  std::optional<std::string> validate(const json::object& update) const override {
+    auto error = check_update(update, strict_);
+    if (error) *error = scrub(std::move(*error));
+    return error;
+  }
+
+  request build(const jobs::job& j) const override {
+    request r;
+    r.method = "POST";
+    r.target = base_path_ + "/api/account.invoice/update/" + percent_encode(j.invoice_id);
+    r.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
+                 {"Accept", "application/json"}};
+    r.body = form_encode({{"token", token_}, {"update_vals", update_vals(j.update)}});
+    return r;
+  }
+
+  outcome classify(const response& r) const override {
+    if (r.status != 200)
+      return classify_status(
+          r, "simetri answered HTTP " + std::to_string(r.status) + ": " + excerpt(r.body));
+    outcome o;
+    o.kind = outcome_kind::retry;
+    boost::system::error_code ec;
+    json::value body = json::parse(r.body, ec);
+    if (ec || !body.is_object()) {
+      o.message = "simetri answered HTTP 200 with a body that is not JSON: " + excerpt(r.body);
+      return o;
+    }
+    const json::object& obj = body.get_object();
+    if (auto* s = obj.if_contains("success")) {
+      o.kind = outcome_kind::delivered;
+      o.message = "simetri: " + text_of(*s);
+      return o;
+    }
+    const json::value* e = obj.if_contains("error");
+    if (!e) {
+      o.message = "simetri answered HTTP 200 without \"success\" or \"error\": " + excerpt(r.body);
+      return o;
+    }
+    const std::string error = text_of(*e);
+    if (error == "Invalid User Token") {
+      o.kind = outcome_kind::suspend;
+      o.message = "simetri refused the token: Invalid User Token";
+    } else if (is_transient(error)) {
+      o.message = "simetri hit a transient database error: " + error;
+    } else {
+      o.kind = outcome_kind::rejected;
+      o.message = "simetri rejected the update: " + error;
+    }
+    return o;
+  }
+
+  bool safe_to_repeat(const json::object& update) const override {
+    return !has_unrepeatable_command(update);
+  }
+
+  request read_back(const jobs::job& j) const override {
+    request r;
+    r.method = "GET";
+    r.target = base_path_ + "/api/account.invoice/search/" + percent_encode(j.invoice_id) +
+               "?token=" + percent_encode(token_);
+    r.headers = {{"Accept", "application/json"}};
+    return r;
+  }
+
+ private:
+  // Printable excerpts, scrubbed before cutting so no piece of the token survives.
+  std::string excerpt(std::string_view body) const {
+    return body.empty() ? std::string("(empty body)") : body_excerpt(scrub(std::string(body)));
+  }
+
+  std::string text_of(const json::value& v) const {
+    return body_excerpt(scrub(v.is_string() ? std::string(v.get_string()) : json::serialize(v)));
+  }
+
+  std::string update_vals(const json::object& update) const {
+    json::object wire;
+    for (const auto& m : update)
+      wire[m.key()] = is_x2many_field(m.key()) ? commands_to_wire(m.value()) : m.value();
+    return encode_python_literal(wire);
+  }
+
+  // The token never reaches a message, even if a server echoes it.
+  std::string scrub(std::string message) const {
+    if (token_.empty()) return message;
+    static constexpr std::string_view mask = "<redacted>";
+    for (auto p = message.find(token_); p != std::string::npos;
+         p = message.find(token_, p + mask.size()))
+      message.replace(p, token_.size(), mask);
+    return message;
+  }
+
+  std::string base_path_;
+  std::string token_;
+  bool strict_;
+};
+
+}  // namespace
+}  // namespace reconcilerd::backends::simetri
+
+namespace reconcilerd::backends {
+
+std::unique_ptr<adapter> make_simetri_adapter(const config::backend& cfg) {
+  return std::make_unique<simetri::simetri_adapter>(cfg);
+}
+
+}  // namespace reconcilerd::backends
