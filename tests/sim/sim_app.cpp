@@ -1,0 +1,100 @@
+// Routing, faults and logging around the API modules (see sim_app.hpp).
+#include "tests/sim/sim_app.hpp"
+
+#include <boost/json.hpp>
+
+#include "tests/sim/apis.hpp"
+
+namespace reconcilerd::sim {
+
+namespace json = boost::json;
+
+sim_app::sim_app(sim_config cfg, request_log& log)
+    : cfg_(std::move(cfg)), log_(log), faults_(cfg_.faults, cfg_.seed) {
+  apis_["simetri"] = make_simetri_api(cfg_);
+  apis_["whmcs"] = make_whmcs_api(cfg_);
+  apis_["alloy"] = make_alloy_api(cfg_);
+  apis_["campfire"] = make_campfire_api(cfg_);
+  apis_["bigcapital"] = make_bigcapital_api(cfg_);
+}
+
+sim_response sim_app::internal(const std::string& path) {
+  // /_sim/state/{api}/{id}
+  static const std::string prefix = "/_sim/state/";
+  if (path.rfind(prefix, 0) == 0) {
+    const std::string rest = path.substr(prefix.size());
+    const auto slash = rest.find('/');
+    if (slash != std::string::npos) {
+      auto it = apis_.find(rest.substr(0, slash));
+      const auto id = parse_positive_id(rest.substr(slash + 1));
+      if (it != apis_.end() && id) {
+        if (auto s = it->second->state(*id)) return json_response(200, *s);
+      }
+    }
+  }
+  return json_response(404, {{"error", "no such simulator state"}});
+}
+
+sim_response sim_app::handle(const sim_request& req, double now_s) {
+  const auto q = req.target.find('?');
+  const std::string path = req.target.substr(0, q);
+  const std::string query = q == std::string::npos ? "" : req.target.substr(q + 1);
+  if (path.rfind("/_sim/", 0) == 0) return internal(path);
+
+  log_entry e;
+  e.method = req.method;
+  e.target = req.target;
+  if (const std::string* job = req.header("x-reconcilerd-job")) e.job = *job;
+
+  const auto seg_end = path.find('/', 1);
+  const std::string first =
+      path.substr(1, seg_end == std::string::npos ? std::string::npos : seg_end - 1);
+  auto it = apis_.find(first);
+  if (path.empty() || path[0] != '/' || it == apis_.end()) {
+    sim_response r = json_response(404, {{"error", "no simulated API at this path"}});
+    e.status = 404;
+    e.result = "error";
+    e.message = "unknown API prefix";
+    log_.write(e);
+    return r;
+  }
+  e.api = first;
+
+  const std::optional<fault_config> fault = faults_.next(first);
+  if (fault && fault->kind != fault_kind::slow) {
+    sim_response r;
+    e.result = "fault";
+    e.fault = to_string(fault->kind);
+    if (fault->kind == fault_kind::status) {
+      r = text_response(fault->status, "text/html",
+                        "<html><body><h1>" + std::to_string(fault->status) +
+                            " (simulated fault)</h1></body></html>\n");
+      if (fault->retry_after) r.headers.emplace_back("Retry-After", *fault->retry_after);
+      e.status = fault->status;
+      e.message = "injected status " + std::to_string(fault->status);
+    } else {
+      r.action = fault->kind == fault_kind::drop    ? wire_action::drop
+                 : fault->kind == fault_kind::reset ? wire_action::reset
+                                                    : wire_action::garbage;
+      e.message = std::string("injected ") + to_string(fault->kind);
+    }
+    log_.write(e);
+    return r;
+  }
+
+  api_request ar{req, seg_end == std::string::npos ? std::string() : path.substr(seg_end),
+                 parse_form(query), now_s};
+  handled h = it->second->handle(ar);
+  e.invoice_id = h.invoice_id;
+  e.status = h.response.status;
+  e.result = to_string(h.outcome);
+  e.message = h.message;
+  if (fault) {
+    e.fault = to_string(fault->kind);
+    h.response.delay_ms = fault->delay_ms;
+  }
+  log_.write(e);
+  return std::move(h.response);
+}
+
+}  // namespace reconcilerd::sim

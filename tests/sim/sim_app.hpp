@@ -1,0 +1,33 @@
+// The simulator's request pipeline, independent of sockets: route by the first path
+// segment to one of the five APIs, let the fault plan strike first, hand the request to
+// the API, and write one request-log line. Also serves GET /_sim/state/{api}/{id} (the
+// raw invoice state, no auth, no limits, not logged) for tests that want to look inside.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "tests/sim/api.hpp"
+#include "tests/sim/fault_plan.hpp"
+#include "tests/sim/request_log.hpp"
+#include "tests/sim/sim_config.hpp"
+
+namespace reconcilerd::sim {
+
+class sim_app {
+ public:
+  sim_app(sim_config cfg, request_log& log);
+  // `now_s`: monotonic seconds (rate limits).
+  sim_response handle(const sim_request& req, double now_s);
+
+ private:
+  sim_response internal(const std::string& path);
+
+  sim_config cfg_;
+  request_log& log_;
+  fault_plan faults_;
+  std::map<std::string, std::unique_ptr<api>> apis_;
+};
+
+}  // namespace reconcilerd::sim
