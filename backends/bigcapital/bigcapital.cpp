@@ -1,0 +1,126 @@
+// Bigcapital adapter: request building and answer classification; see bigcapital.hpp.
+#include "backends/bigcapital/bigcapital.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <cctype>
+
+#include "backends/bigcapital/schema.hpp"
+#include "backends/status_rules.hpp"
+
+namespace reconcilerd::backends::bigcapital {
+
+namespace json = boost::json;
+
+namespace {
+
+// Replaces every configured secret in a message (the server might echo a header back).
+std::string scrub(std::string msg, const config::backend& cfg) {
+  for (auto& [key, secret] : cfg.secrets) {
+    if (secret.empty()) continue;
+    for (auto pos = msg.find(secret); pos != std::string::npos; pos = msg.find(secret, pos))
+      msg.replace(pos, secret.size(), "<redacted>");
+  }
+  return msg;
+}
+
+// X-RateLimit-* hints, falling back to the "-auth"-suffixed copies some deployments send.
+rate_hint hints(const response& r) {
+  rate_hint h = parse_rate_hint(r);
+  response suffixed;
+  for (auto& hd : r.headers) {
+    std::string lower;
+    for (char c : hd.name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower.size() > 5 && lower.ends_with("-auth"))
+      suffixed.headers.push_back({hd.name.substr(0, hd.name.size() - 5), hd.value});
+  }
+  rate_hint a = parse_rate_hint(suffixed);
+  if (!h.limit) h.limit = a.limit;
+  if (!h.remaining) h.remaining = a.remaining;
+  if (!h.reset) h.reset = a.reset;
+  return h;
+}
+
+}  // namespace
+
+std::optional<std::string> adapter::validate(const json::object& update) const {
+  fields::options opt;
+  opt.strict = cfg_.strict_fields;
+  return fields::validate(invoice_schema(), update, opt);
+}
+
+std::string adapter::target(const jobs::job& j) const {
+  return cfg_.base_url.path + "/api/sale-invoices/" + percent_encode(j.invoice_id);
+}
+
+// A configured JWT wins over an API key, and needs the organization-id header.
+std::vector<header> adapter::auth_headers() const {
+  std::string jwt = cfg_.secret("jwt");
+  if (jwt.empty()) return {{"Authorization", "Bearer " + cfg_.secret("api_key")}};
+  return {{"Authorization", "Bearer " + jwt}, {"organization-id", cfg_.param("organization_id")}};
+}
+
+request adapter::build(const jobs::job& j) const {
+  request req;
+  req.method = "PUT";
+  req.target = target(j);
+  req.headers = auth_headers();
+  req.headers.push_back({"Content-Type", "application/json"});
+  req.headers.push_back({"Accept", "application/json"});
+  req.body = json::serialize(j.update);
+  return req;
+}
+
+outcome adapter::classify(const response& r) const { return classify(r, {}); }
+
+outcome adapter::classify(const response& r, std::string_view invoice_id) const {
+  boost::system::error_code ec;
+  json::value body = json::parse(r.body, ec);
+  if (ec) body = nullptr;
+  std::string server_text;
+  if (body.is_object())
+    if (auto* m = body.get_object().if_contains("message"); m && m->is_string())
+      server_text = m->get_string();
+  std::string status = "HTTP " + std::to_string(r.status);
+  std::string text = !server_text.empty() ? status + ": " + server_text
+                     : !r.body.empty()    ? status + ": " + body_excerpt(r.body)
+                                          : status;
+
+  outcome o = classify_status(r, text);
+  o.hint = hints(r);
+  if (o.kind == outcome_kind::delivered) {
+    o.message = "invoice updated";
+  } else if (r.status == 400) {
+    std::string errors = business_errors(body, invoice_id);
+    if (errors.empty()) errors = validation_errors(body);
+    if (!errors.empty()) o.message = body_excerpt(errors, 1000);
+  } else if (r.status == 429 && !o.retry_after) {
+    if (auto v = r.header_value("Retry-After-auth")) {
+      o.retry_after = parse_retry_after(*v, r.received_at);
+      o.backend_wide = true;
+    }
+  }
+  o.message = scrub(std::move(o.message), cfg_);
+  return o;
+}
+
+bool adapter::safe_to_repeat(const json::object&) const { return true; }
+
+request adapter::read_back(const jobs::job& j) const {
+  request req;
+  req.method = "GET";
+  req.target = target(j);
+  req.headers = auth_headers();
+  req.headers.push_back({"Accept", "application/json"});
+  return req;
+}
+
+}  // namespace reconcilerd::backends::bigcapital
+
+namespace reconcilerd::backends {
+
+std::unique_ptr<adapter> make_bigcapital_adapter(const config::backend& cfg) {
+  return std::make_unique<bigcapital::adapter>(cfg);
+}
+
+}  // namespace reconcilerd::backends

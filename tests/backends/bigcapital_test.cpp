@@ -1,0 +1,373 @@
+// Bigcapital adapter tests: golden requests (tests/backends/golden/bigcapital), answers ->
+// outcomes with rate hints, invalid updates with their exact messages (date-only dates),
+// strictness, and secrets kept out of every message.
+#include "backends/bigcapital/bigcapital.hpp"
+
+#include <boost/json.hpp>
+#include <boost/test/unit_test.hpp>
+#include <chrono>
+
+#include "tests/backends/alloy_campfire_bigcapital_support.hpp"
+
+namespace b = reconcilerd::backends;
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string api_key = "bc_SECRET_bigcapital_key";
+const std::string jwt = "eyJ.SECRET_bigcapital_jwt.sig";
+
+reconcilerd::config::backend settings(bool strict = true, bool with_jwt = false) {
+  reconcilerd::config::backend cfg;
+  cfg.name = "ledger";
+  cfg.type = reconcilerd::config::backend_type::bigcapital;
+  cfg.strict_fields = strict;
+  cfg.secrets["api_key"] = api_key;
+  if (with_jwt) {
+    cfg.secrets["jwt"] = jwt;
+    cfg.params["organization_id"] = "org_5";
+  }
+  return cfg;
+}
+
+const auto received = std::chrono::system_clock::from_time_t(1795000000);
+
+struct answer_case {
+  const char* about;
+  unsigned status;
+  std::vector<b::header> headers;
+  std::string body;
+  b::outcome_kind kind;
+  std::string message;
+  std::optional<std::chrono::milliseconds> retry_after;
+  bool backend_wide;
+  std::optional<long> limit, remaining;
+  std::optional<std::chrono::seconds> reset;
+};
+
+const std::vector<b::header> limits_ok = {
+    {"X-RateLimit-Limit", "10"}, {"X-RateLimit-Remaining", "7"}, {"X-RateLimit-Reset", "42"}};
+
+const answer_case answers[] = {
+    {"200 with hints", 200, limits_ok,
+     R"({"id": 42, "message": "The sale invoice has been edited."})", b::outcome_kind::delivered,
+     "invoice updated", std::nullopt, false, 10, 7, 42s},
+    {"400 nested validation",
+     400,
+     {},
+     R"({"message": [{"property": "entries", "children": [{"property": "0", "children": [{"property": "rate", "constraints": {"isNumber": "rate must be a number conforming to the specified constraints"}}]}]}], "error": "Bad Request", "statusCode": 400})",
+     b::outcome_kind::rejected,
+     "entries.0.rate: rate must be a number conforming to the specified constraints",
+     std::nullopt,
+     false,
+     {},
+     {},
+     {}},
+    {"400 two constraints",
+     400,
+     {},
+     R"({"message": [{"property": "customerId", "constraints": {"isNotEmpty": "customerId should not be empty", "isInt": "customerId must be an integer number"}}], "error": "Bad Request", "statusCode": 400})",
+     b::outcome_kind::rejected,
+     "customerId: customerId should not be empty; customerId: customerId must be an integer number",
+     std::nullopt,
+     false,
+     {},
+     {},
+     {}},
+    {"400 string messages",
+     400,
+     {},
+     R"({"message": ["invoiceDate must be a valid ISO 8601 date string"], "error": "Bad Request", "statusCode": 400})",
+     b::outcome_kind::rejected,
+     "invoiceDate must be a valid ISO 8601 date string",
+     std::nullopt,
+     false,
+     {},
+     {},
+     {}},
+    {"400 invoice not found", 400, limits_ok,
+     R"({"errors": [{"statusCode": 400, "type": "SALE_INVOICE_NOT_FOUND", "message": null}]})",
+     b::outcome_kind::rejected, "invoice not found (SALE_INVOICE_NOT_FOUND)", std::nullopt, false,
+     10, 7, 42s},
+    {"400 number not unique",
+     400,
+     {},
+     R"({"errors": [{"statusCode": 400, "type": "INVOICE_NUMBER_NOT_UNIQUE", "message": null}]})",
+     b::outcome_kind::rejected,
+     "the invoice number is already used by another invoice (INVOICE_NUMBER_NOT_UNIQUE)",
+     std::nullopt,
+     false,
+     {},
+     {},
+     {}},
+    {"400 two business errors",
+     400,
+     {},
+     R"({"errors": [{"type": "ITEMS_NOT_FOUND", "message": null}, {"type": "NOT_SELL_ABLE_ITEMS"}]})",
+     b::outcome_kind::rejected,
+     "an entry names an item that does not exist (ITEMS_NOT_FOUND); an entry names an item that "
+     "cannot be sold (NOT_SELL_ABLE_ITEMS)",
+     std::nullopt,
+     false,
+     {},
+     {},
+     {}},
+    {"400 entries ids",
+     400,
+     {},
+     R"({"errors": [{"type": "ENTRIES_IDS_NOT_FOUND"}]})",
+     b::outcome_kind::rejected,
+     "an entry id does not belong to this invoice (ENTRIES_IDS_NOT_FOUND)",
+     std::nullopt,
+     false,
+     {},
+     {},
+     {}},
+    {"400 other type with message",
+     400,
+     {},
+     R"({"errors": [{"statusCode": 400, "type": "CUSTOMER_NOT_FOUND", "message": "The customer is archived"}]})",
+     b::outcome_kind::rejected,
+     "customer not found (CUSTOMER_NOT_FOUND): The customer is archived",
+     std::nullopt,
+     false,
+     {},
+     {},
+     {}},
+    {"400 plain message",
+     400,
+     {},
+     R"({"message": "Bad Request", "statusCode": 400})",
+     b::outcome_kind::rejected,
+     "HTTP 400: Bad Request",
+     std::nullopt,
+     false,
+     {},
+     {},
+     {}},
+    {"400 not JSON",
+     400,
+     {},
+     "Bad Request",
+     b::outcome_kind::rejected,
+     "HTTP 400: Bad Request",
+     std::nullopt,
+     false,
+     {},
+     {},
+     {}},
+    {"401",
+     401,
+     {},
+     R"({"message": "Unauthorized", "statusCode": 401})",
+     b::outcome_kind::suspend,
+     "HTTP 401: Unauthorized",
+     std::nullopt,
+     false,
+     {},
+     {},
+     {}},
+    {"403",
+     403,
+     {},
+     R"({"message": "Forbidden resource", "error": "Forbidden", "statusCode": 403})",
+     b::outcome_kind::suspend,
+     "HTTP 403: Forbidden resource",
+     std::nullopt,
+     false,
+     {},
+     {},
+     {}},
+    {"404 route",
+     404,
+     {},
+     R"({"message": "Cannot PUT /api/sale-invoices/x", "error": "Not Found", "statusCode": 404})",
+     b::outcome_kind::rejected,
+     "HTTP 404: Cannot PUT /api/sale-invoices/x",
+     std::nullopt,
+     false,
+     {},
+     {},
+     {}},
+    {"429 Retry-After",
+     429,
+     {{"Retry-After", "60"},
+      {"X-RateLimit-Limit", "10"},
+      {"X-RateLimit-Remaining", "0"},
+      {"X-RateLimit-Reset", "60"}},
+     R"({"statusCode": 429, "message": "ThrottlerException: Too Many Requests"})",
+     b::outcome_kind::retry,
+     "HTTP 429: ThrottlerException: Too Many Requests",
+     60s,
+     true,
+     10,
+     0,
+     60s},
+    {"429 -auth copies only",
+     429,
+     {{"Retry-After-auth", "45"},
+      {"X-RateLimit-Limit-auth", "10"},
+      {"x-ratelimit-remaining-auth", "0"},
+      {"X-RateLimit-Reset-auth", "45"}},
+     R"({"statusCode": 429, "message": "ThrottlerException: Too Many Requests"})",
+     b::outcome_kind::retry,
+     "HTTP 429: ThrottlerException: Too Many Requests",
+     45s,
+     true,
+     10,
+     0,
+     45s},
+    {"429 bare", 429, {}, "", b::outcome_kind::retry, "HTTP 429", std::nullopt, true, {}, {}, {}},
+    {"500",
+     500,
+     {},
+     R"({"statusCode": 500, "message": "Internal server error"})",
+     b::outcome_kind::retry,
+     "HTTP 500: Internal server error",
+     std::nullopt,
+     false,
+     {},
+     {},
+     {}},
+    {"401 echoing the JWT",
+     401,
+     {},
+     R"({"message": "jwt malformed: )" + jwt + R"("})",
+     b::outcome_kind::suspend,
+     "HTTP 401: jwt malformed: <redacted>",
+     std::nullopt,
+     false,
+     {},
+     {},
+     {}},
+};
+
+const char* const full_invoice = R"({
+  "customerId": 7, "invoiceDate": "2026-11-01", "dueDate": "2026-12-01",
+  "entries": [{"index": 1, "itemId": 3, "rate": 120.5, "quantity": 2}]})";
+
+// The invoice with `patch` applied: each key replaces, "<delete>" removes.
+json::object patched(const char* patch) {
+  auto o = json::parse(full_invoice).as_object();
+  const json::value changes = json::parse(patch);
+  for (auto& m : changes.as_object()) {
+    if (m.value().is_string() && m.value().get_string() == "<delete>")
+      o.erase(m.key());
+    else
+      o[m.key()] = m.value();
+  }
+  return o;
+}
+
+struct invalid_case {
+  const char* patch;
+  const char* message;
+};
+
+const invalid_case invalid[] = {
+    {R"({"customerId": "<delete>"})", "update.customerId: is required"},
+    {R"({"customerId": "7"})", "update.customerId: must be an integer"},
+    {R"({"invoiceDate": "2026-11-01T00:00:00Z"})",
+     "update.invoiceDate: must be a date YYYY-MM-DD without a time of day (got "
+     "\"2026-11-01T00:00:00Z\"; send \"2026-11-01\")"},
+    {R"({"dueDate": "2026-12-01 00:00:00"})",
+     "update.dueDate: must be a date YYYY-MM-DD without a time of day (got \"2026-12-01 "
+     "00:00:00\"; send \"2026-12-01\")"},
+    {R"({"dueDate": "<delete>"})", "update.dueDate: is required"},
+    {R"({"entries": []})", "update.entries: must have at least 1 item"},
+    {R"({"entries": [{"index": 1, "itemId": 3, "quantity": 2}]})",
+     "update.entries[0].rate: is required"},
+    {R"({"entries": [{"index": 1, "itemId": 3, "rate": 1, "quantity": 1}, {"itemId": 3, "rate": 1, "quantity": 1}]})",
+     "update.entries[1].index: is required"},
+    {R"({"entries": [{"index": 1, "itemId": 3, "rate": 1, "quantity": "2"}]})",
+     "update.entries[0].quantity: must be a number"},
+    {R"({"entries": [{"index": 1, "itemId": 3.5, "rate": 1, "quantity": 2}]})",
+     "update.entries[0].itemId: must be an integer"},
+    {R"({"entries": [{"index": 1, "itemId": 3, "rate": 1, "quantity": 2, "discountType": "percent"}]})",
+     "update.entries[0].discountType: must be one of percentage, amount (got \"percent\")"},
+    {R"({"discountType": "fixed"})",
+     "update.discountType: must be one of percentage, amount (got \"fixed\")"},
+    {R"({"exchangeRate": -1})", "update.exchangeRate: must be >= 0"},
+    {R"({"attachments": [{"name": "x"}]})",
+     "update.attachments[0].key: is required; update.attachments[0].name: unknown field"},
+    {R"({"attachments": ["a1"]})", "update.attachments[0]: must be an object"},
+    {R"({"paymentMethods": [{"paymentIntegrationId": 1}]})",
+     "update.paymentMethods[0].enable: is required"},
+    {R"({"delivered": "yes"})", "update.delivered: must be true or false"},
+    {R"({"currencyCode": "EUR"})", "update.currencyCode: unknown field"},
+    {R"({"entries": {"index": 1}})", "update.entries: must be an array"},
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(bigcapital)
+
+BOOST_AUTO_TEST_CASE(golden_requests) {
+  auto n = reconcilerd::test::golden::run_all(
+      "bigcapital", reconcilerd::config::backend_type::bigcapital,
+      [](const reconcilerd::config::backend& cfg) { return b::make_bigcapital_adapter(cfg); });
+  BOOST_TEST(n >= 8u);
+}
+
+BOOST_AUTO_TEST_CASE(answers_to_outcomes) {
+  auto a = b::make_bigcapital_adapter(settings(true, true));
+  for (auto& c : answers) {
+    BOOST_TEST_CONTEXT(c.about) {
+      b::response r{c.status, received, c.headers, c.body};
+      auto o = a->classify(r);
+      BOOST_TEST(static_cast<int>(o.kind) == static_cast<int>(c.kind));
+      BOOST_TEST(o.message == c.message);
+      BOOST_TEST(o.retry_after.has_value() == c.retry_after.has_value());
+      if (o.retry_after && c.retry_after)
+        BOOST_TEST(o.retry_after->count() == c.retry_after->count());
+      BOOST_TEST(o.backend_wide == c.backend_wide);
+      BOOST_TEST(o.hint.limit.value_or(-1) == c.limit.value_or(-1));
+      BOOST_TEST(o.hint.remaining.value_or(-1) == c.remaining.value_or(-1));
+      BOOST_TEST(o.hint.reset.value_or(-1s).count() == c.reset.value_or(-1s).count());
+      BOOST_TEST(o.message.find(api_key) == std::string::npos);
+      BOOST_TEST(o.message.find(jwt) == std::string::npos);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(not_found_names_the_invoice) {
+  b::bigcapital::adapter a(settings());
+  b::response r{
+      400,
+      received,
+      {},
+      R"({"errors": [{"statusCode": 400, "type": "SALE_INVOICE_NOT_FOUND", "message": null}]})"};
+  auto o = a.classify(r, "42");
+  BOOST_TEST(static_cast<int>(o.kind) == static_cast<int>(b::outcome_kind::rejected));
+  BOOST_TEST(o.message == "invoice 42 not found (SALE_INVOICE_NOT_FOUND)");
+}
+
+BOOST_AUTO_TEST_CASE(invalid_updates) {
+  auto a = b::make_bigcapital_adapter(settings());
+  for (auto& c : invalid) {
+    BOOST_TEST_CONTEXT(c.patch) {
+      auto got = a->validate(patched(c.patch));
+      BOOST_TEST_REQUIRE(got.has_value());
+      BOOST_TEST(*got == c.message);
+      BOOST_TEST(got->find(api_key) == std::string::npos);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(non_strict_lets_unknown_fields_through) {
+  auto loose = b::make_bigcapital_adapter(settings(false));
+  BOOST_TEST(!loose->validate(patched(R"({"currencyCode": "EUR"})")).has_value());
+  BOOST_TEST(
+      !loose
+           ->validate(patched(
+               R"({"entries": [{"index": 1, "itemId": 3, "rate": 1, "quantity": 1, "unit": "h"}]})"))
+           .has_value());
+  BOOST_TEST(loose->validate(patched(R"({"invoiceDate": "2026-11-01T00:00:00Z"})")).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(every_update_is_safe_to_repeat) {
+  BOOST_TEST(b::make_bigcapital_adapter(settings())->safe_to_repeat(patched("{}")));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
