@@ -146,17 +146,21 @@ class spool {
     d_count
   };
   static dir_index index_of(job_state s);
+  int fd(dir_index d) const { return dirs_[d].get(); }
 
   claim_result take(dir_index from, const std::string& name, clock_time now);
-  claim_result quarantine(dir_index from, const std::string& name, std::string original,
+  claim_result quarantine(dir_index from, const std::string& name, delivery_state state,
                           const std::string& message, clock_time now);
   std::string unused_name(std::string_view base) const;
   bool name_in_use(const std::string& name) const;
-  std::optional<spool_error> write_durably(dir_index d, const std::string& final_name,
-                                           std::string_view bytes);
   std::optional<spool_error> store_state(const std::string& name, const delivery_state& s);
-  void mark(dir_index d) { dirty_[d] = true; }
+  void drop_state(const std::string& name);
+  // Every entry but "." and "..", hidden ones included; stops when fn returns false.
+  std::optional<spool_error> scan(dir_index d,
+                                  const std::function<bool(const std::string&)>& fn) const;
+  spool_error fail(std::error_code ec, std::string what) const;
   std::string where(dir_index d, std::string_view name) const;
+  void mark(dir_index d) { dirty_[d] = true; }
 
   std::filesystem::path root_;
   unique_fd root_fd_;

@@ -33,8 +33,10 @@ std::error_code move_noreplace(int from_dir, const std::string& from, int to_dir
                                const std::string& to);
 // Reads the whole open file, failing with EFBIG beyond `limit` bytes.
 std::error_code read_all(int fd, std::size_t limit, std::string& out);
-// Creates `temp` (O_EXCL, 0600) in dir, writes bytes, fsyncs, closes, renames onto
-// `final_name` (replacing). Removes the temp on failure.
+// Creates `temp` in dir (0600, replacing a stale one), writes bytes, fsyncs, closes.
+// Removes the temp on failure.
+std::error_code write_temp(int dir, const std::string& temp, std::string_view bytes);
+// write_temp, then renames it onto `final_name` (replacing). Removes the temp on failure.
 std::error_code write_file_durably(int dir, const std::string& temp, const std::string& final_name,
                                    std::string_view bytes);
 // Whether `name` exists in dir (lstat semantics). Errors other than ENOENT count as "exists".
