@@ -49,6 +49,16 @@ url_result parse_base_url(std::string_view text) {
   if (v.has_query()) return fail("must not contain a query (\"?...\")");
   if (v.has_fragment()) return fail("must not contain a fragment (\"#...\")");
 
+  // Boost.URL 1.81 reads "http://127.0.0.1.example.com" as host 127.0.0.1 followed by the
+  // path ".example.com"; after an authority a path must be empty or start with '/'.
+  std::string_view raw_path = v.encoded_path();
+  if (!raw_path.empty() && raw_path.front() != '/') {
+    std::string_view rest = raw_path.substr(0, raw_path.find_first_of("/:"));
+    std::string name = std::string(v.encoded_host()) + std::string(rest);
+    return fail("host " + quoted(name) +
+                " is not supported: host names that begin like an IPv4 address are refused");
+  }
+
   switch (v.host_type()) {
     case boost::urls::host_type::ipv4:
       u.host = v.host_ipv4_address().to_string();

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -34,13 +35,30 @@ load_result finish(diagnostics& d, std::optional<config> value) {
   return r;
 }
 
+// " (tabs cannot indent YAML)" when line `line` (1-based) is indented with a tab.
+std::string tab_hint(const std::string& yaml, int line) {
+  std::size_t start = 0;
+  for (int l = 1; l < line && start != std::string::npos; ++l) {
+    start = yaml.find('\n', start);
+    if (start != std::string::npos) ++start;
+  }
+  if (line <= 0 || start == std::string::npos) return {};
+  for (std::size_t i = start; i < yaml.size() && (yaml[i] == ' ' || yaml[i] == '\t'); ++i)
+    if (yaml[i] == '\t') return " (tabs cannot indent YAML)";
+  return {};
+}
+
 // Parses the YAML text; nothing (after reporting) unless it is one document with a map.
 std::optional<YAML::Node> parse_root(const std::string& yaml, diagnostics& d) {
   std::vector<YAML::Node> docs;
   try {
     docs = YAML::LoadAll(yaml);
   } catch (const YAML::ParserException& e) {
-    d.error(e.mark.line < 0 ? 0 : e.mark.line + 1, {}, "YAML syntax error: " + e.msg);
+    // yaml-cpp marks "not found" errors at the end of input, one past the last line.
+    int last_line = static_cast<int>(std::count(yaml.begin(), yaml.end(), '\n'));
+    if (!yaml.empty() && yaml.back() != '\n') ++last_line;
+    int line = e.mark.line < 0 ? 0 : std::min(e.mark.line + 1, std::max(last_line, 1));
+    d.error(line, {}, "YAML syntax error: " + e.msg + tab_hint(yaml, line));
     return std::nullopt;
   } catch (const YAML::Exception& e) {
     d.error(0, {}, "YAML error: " + e.msg);

@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "config/values.hpp"
+
 namespace reconcilerd::config::detail {
 
 namespace {
@@ -87,19 +89,15 @@ secret_value checked(std::string value, const entry& e, const std::string& sourc
 secret_value invalid() { return {secret_value::state::invalid, {}}; }
 
 secret_value from_inline(const entry& e, diagnostics& d) {
-  if (!e.value.IsScalar()) {
-    d.error(e.line(), e.path, "expected a single value, got " + std::string(kind_of(e.value)));
-    return invalid();
-  }
-  return checked(e.value.Scalar(), e, "the value", d);
+  auto value = read_scalar(e, d);  // its messages never echo the value
+  if (!value) return invalid();
+  return checked(std::move(*value), e, "the value", d);
 }
 
 secret_value from_file(const entry& e, diagnostics& d) {
-  if (!e.value.IsScalar() || e.value.Scalar().empty()) {
-    d.error(e.line(), e.path, "expected the path of a file, got " + std::string(kind_of(e.value)));
-    return invalid();
-  }
-  const std::string& path = e.value.Scalar();
+  auto value = read_string(e, d);
+  if (!value) return invalid();
+  const std::string& path = *value;
   if (path.front() != '/' || has_control(path)) {
     d.error(e.line(), e.path, "must be an absolute path, got " + quoted(path));
     return invalid();
@@ -114,11 +112,9 @@ secret_value from_file(const entry& e, diagnostics& d) {
 }
 
 secret_value from_credential(const entry& e, const std::string& credentials_dir, diagnostics& d) {
-  if (!e.value.IsScalar() || e.value.Scalar().empty()) {
-    d.error(e.line(), e.path, "expected a credential name, got " + std::string(kind_of(e.value)));
-    return invalid();
-  }
-  const std::string& name = e.value.Scalar();
+  auto value = read_string(e, d);
+  if (!value) return invalid();
+  const std::string& name = *value;
   if (name.find('/') != std::string::npos || name == "." || name == ".." || has_control(name)) {
     d.error(e.line(), e.path,
             "invalid credential name " + quoted(name) + " (a file name without '/')");

@@ -20,6 +20,10 @@ bool has_control(std::string_view s) {
 }  // namespace
 
 std::optional<std::string> read_scalar(const entry& e, diagnostics& d) {
+  if (e.value.IsNull()) {
+    d.error(e.line(), e.path, "has no value");
+    return std::nullopt;
+  }
   if (!e.value.IsScalar()) {
     d.error(e.line(), e.path, "expected a single value, got " + std::string(kind_of(e.value)));
     return std::nullopt;

@@ -57,6 +57,12 @@ BOOST_AUTO_TEST_CASE(bad_urls) {
       {"https://erp.example.id:0", "invalid port \"0\" (expected 1 to 65535)"},
       {"https://erp.example.id:65536", "invalid port \"65536\" (expected 1 to 65535)"},
       {"https://erp_x.example.id", "host \"erp_x.example.id\" is not a valid host name"},
+      {"http://127.0.0.1.nip.io",
+       "host \"127.0.0.1.nip.io\" is not supported: host names that begin like an IPv4 address "
+       "are refused"},
+      {"https://1.2.3.4x:8443/p",
+       "host \"1.2.3.4x\" is not supported: host names that begin like an IPv4 address are "
+       "refused"},
       {"https://[v1.x]/", "has no usable host (expected a host name or an IP address)"},
   };
   for (auto& [text, message] : rows) {
