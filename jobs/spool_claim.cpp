@@ -116,7 +116,12 @@ claim_result spool::take(dir_index from, const std::string& name, clock_time now
 claim_result spool::quarantine(dir_index from, const std::string& name, delivery_state state,
                                const std::string& message, clock_time now) {
   if (state.original_name.empty()) state.original_name = name;
-  std::string target = unused_name(sanitize_name(name));
+  // The entry itself holds its name in active/ or deferred/; only dead/ can clash there.
+  std::string target = sanitize_name(name);
+  bool ours = from != d_incoming && target == name;
+  if (!ours || exists_at(fd(d_dead), target) ||
+      exists_at(fd(d_dead), target + std::string(error_json_suffix)))
+    target = unused_name(target);
   dead_letter why{dead_category::invalid, message, std::nullopt, std::nullopt, false, std::nullopt};
   std::string temp = "." + target + std::string(error_json_suffix) + ".tmp";
   if (auto ec = write_temp(fd(d_dead), temp, render_error_json(target, why, state, now)))
