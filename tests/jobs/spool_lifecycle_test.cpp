@@ -1,0 +1,324 @@
+// jobs/spool lifecycle: claim -> complete / defer / bury, state persistence across spool
+// objects, start-up recovery, retry of dead letters, done/ expiry, error values that leave
+// the job in place, check(), and the pure helpers (names, state text, RFC 3339).
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/test/unit_test.hpp>
+
+#include "tests/jobs/spool_test_support.hpp"
+
+using namespace reconcilerd::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+rj::claimed claim_ok(rj::spool& s, const std::string& name, rj::clock_time now) {
+  auto r = s.claim(name, now);
+  BOOST_TEST_REQUIRE(std::holds_alternative<rj::claimed>(r));
+  return std::get<rj::claimed>(r);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(spool_lifecycle)
+
+BOOST_AUTO_TEST_CASE(creates_tree_with_modes_and_checks_clean) {
+  temp_dir t;
+  mode_t old = ::umask(022);
+  rj::spool s(t / "a" / "spool");
+  ::umask(old);
+  auto mode = [&](const char* d) { return fs::status(t / "a" / "spool" / d).permissions(); };
+  using p = fs::perms;
+  BOOST_TEST((mode("incoming") == (p::owner_all | p::group_read | p::group_exec)));
+  BOOST_TEST((mode("tmp") == (p::owner_all | p::group_read | p::group_exec)));
+  for (const char* d : {"active", "deferred", "done", "dead", "state"}) BOOST_TEST_CONTEXT(d) {
+      BOOST_TEST((mode(d) == p::owner_all));
+    }
+  BOOST_TEST(s.check().empty());
+  fs::remove(t / "a" / "spool" / "done");
+  auto problems = s.check();
+  BOOST_TEST_REQUIRE(problems.size() == 1u);
+  BOOST_TEST(problems[0] == "spool directory " + (t / "a" / "spool").string() +
+                                ": done/ is missing: No such file or directory");
+}
+
+BOOST_AUTO_TEST_CASE(unusable_root_throws_clear_message) {
+  temp_dir t;
+  write_file(t / "file", "x");
+  try {
+    rj::spool s(t / "file");
+    BOOST_FAIL("no exception");
+  } catch (const std::runtime_error& e) {
+    BOOST_TEST(std::string(e.what()) ==
+               "spool directory " + (t / "file").string() + ": cannot open it: Not a directory");
+  }
+  fs::create_directories(t / "sp");
+  fs::create_directory_symlink(t.path(), t / "sp" / "active");
+  try {
+    rj::spool s(t / "sp");
+    BOOST_FAIL("no exception");
+  } catch (const std::runtime_error& e) {
+    BOOST_TEST(std::string(e.what()) == "spool directory " + (t / "sp").string() +
+                                            ": cannot open active/ (must be a real directory): "
+                                            "Not a directory");
+  }
+}
+
+BOOST_AUTO_TEST_CASE(claim_complete_keeps_bytes_and_expires) {
+  temp_dir t;
+  const fs::path root = t / "spool";
+  rj::spool s(root);
+  const auto t0 = at("2026-11-21T10:00:00Z");
+  write_file(root / "incoming" / "a.json", good_job);
+  BOOST_TEST(s.list(rj::job_state::incoming) == std::vector<std::string>{"a.json"});
+  auto c = claim_ok(s, "a.json", t0);
+  BOOST_TEST(c.name == "a.json");
+  BOOST_TEST(c.bytes == good_job);
+  BOOST_TEST(c.state.attempts == 0);
+  BOOST_TEST((c.state.first_seen == t0));
+  BOOST_TEST(where_is(s, "a.json") == "active");
+  BOOST_TEST(s.complete("a.json", t0, 1h).ok());
+  BOOST_TEST(s.sync().ok());
+  BOOST_TEST(read_file(root / "done" / "a.json") == good_job);
+  BOOST_TEST(s.list(rj::job_state::done) == std::vector<std::string>{"a.json"});
+  BOOST_TEST(s.prune_done(t0 + 59min) == 0u);
+  BOOST_TEST(s.prune_done(t0 + 1h) == 1u);
+  BOOST_TEST(where_is(s, "a.json") == "nowhere");
+
+  write_file(root / "incoming" / "b.json", good_job);
+  claim_ok(s, "b.json", t0);
+  BOOST_TEST(s.complete("b.json", t0, 0ms).ok());  // done_retention 0: delete at once
+  BOOST_TEST(where_is(s, "b.json") == "nowhere");
+}
+
+BOOST_AUTO_TEST_CASE(defer_persists_state_across_spool_objects) {
+  temp_dir t;
+  const fs::path root = t / "spool";
+  const auto t0 = at("2026-11-21T10:00:00Z");
+  rj::delivery_state st;
+  {
+    rj::spool s(root);
+    write_file(root / "incoming" / "d.json", good_job);
+    auto c = claim_ok(s, "d.json", t0);
+    st = c.state;
+    st.attempts = 2;
+    st.last_attempt = t0 + 1500ms;
+    st.next_attempt = t0 + 30s;
+    st.last_error = "HTTP 503 from erp: \"busy\"";
+    st.last_http_status = 503;
+    BOOST_TEST(s.defer("d.json", st).ok());
+    BOOST_TEST(s.sync().ok());
+  }
+  rj::spool s(root);
+  BOOST_TEST(where_is(s, "d.json") == "deferred");
+  BOOST_TEST(s.list(rj::job_state::deferred) == std::vector<std::string>{"d.json"});
+  BOOST_TEST((s.state_of("d.json") == std::optional(st)));
+  BOOST_TEST(read_file(root / "deferred" / "d.json") == good_job);  // bytes untouched
+  auto r = s.claim_deferred("d.json", t0 + 31s);
+  auto* c = std::get_if<rj::claimed>(&r);
+  BOOST_TEST_REQUIRE(c != nullptr);
+  BOOST_TEST((c->state == st));
+  BOOST_TEST(c->bytes == good_job);
+  BOOST_TEST(s.complete("d.json", t0 + 32s, 1h).ok());
+  BOOST_TEST(!s.state_of("d.json").has_value());
+}
+
+BOOST_AUTO_TEST_CASE(bury_writes_error_json) {
+  temp_dir t;
+  const fs::path root = t / "spool";
+  rj::spool s(root);
+  const auto t0 = at("2026-11-21T10:00:00Z");
+  write_file(root / "incoming" / "r.json", good_job);
+  auto c = claim_ok(s, "r.json", t0);
+  c.state.attempts = 1;
+  c.state.last_attempt = t0 + 2s;
+  rj::dead_letter why{rj::dead_category::rejected,
+                      "erp rejected the update: unknown customer",
+                      "erp",
+                      "42",
+                      true,
+                      422};
+  BOOST_TEST(s.bury("r.json", why, c.state, t0 + 3s).ok());
+  BOOST_TEST(s.sync().ok());
+  BOOST_TEST(read_file(root / "dead" / "r.json") == good_job);
+  BOOST_TEST(s.list(rj::job_state::dead) == std::vector<std::string>{"r.json"});
+  BOOST_TEST(*s.error_json_of("r.json") ==
+             R"({"job":"r.json","backend":"erp","invoice_id":42,"category":"rejected",)"
+             R"("message":"erp rejected the update: unknown customer","attempts":1,)"
+             R"("http_status":422,"first_seen":"2026-11-21T10:00:00Z",)"
+             R"("last_attempt":"2026-11-21T10:00:02Z","dead_since":"2026-11-21T10:00:03Z"})"
+             "\n");
+
+  // retry_dead: back to incoming, fresh state, error.json gone.
+  auto rr = s.retry_dead("r.json");
+  BOOST_TEST_REQUIRE(std::holds_alternative<std::string>(rr));
+  BOOST_TEST(std::get<std::string>(rr) == "r.json");
+  BOOST_TEST(!s.error_json_of("r.json").has_value());
+  BOOST_TEST(s.list(rj::job_state::dead).empty());
+  auto again = claim_ok(s, "r.json", t0 + 1h);
+  BOOST_TEST(again.name == "r.json");
+  BOOST_TEST(again.state.attempts == 0);
+  BOOST_TEST(again.bytes == good_job);
+  BOOST_TEST(std::holds_alternative<rj::spool_error>(s.retry_dead("missing.json")));
+}
+
+BOOST_AUTO_TEST_CASE(recover_requeues_active_and_cleans_up) {
+  temp_dir t;
+  const fs::path root = t / "spool";
+  const auto t0 = at("2026-11-21T10:00:00Z");
+  rj::delivery_state seen;
+  {
+    rj::spool s(root);
+    write_file(root / "incoming" / "fresh.json", good_job);
+    write_file(root / "incoming" / "old.json", good_job);
+    write_file(root / "incoming" / "later.json", good_job);
+    claim_ok(s, "fresh.json", t0);  // "crash" while delivering
+    auto old = claim_ok(s, "old.json", t0);
+    old.state.attempts = 3;
+    old.state.next_attempt = t0 + 1min;
+    BOOST_TEST(s.defer("old.json", old.state).ok());
+    seen = std::get<rj::claimed>(s.claim_deferred("old.json", t0 + 1min)).state;
+    auto later = claim_ok(s, "later.json", t0);
+    later.state.next_attempt = t0 + 2h;
+    BOOST_TEST(s.defer("later.json", later.state).ok());
+  }
+  // Debris of an interrupted run: temps, a half-finished bury, orphans.
+  write_file(root / "state" / ".x.json.tmp", "{");
+  write_file(root / "state" / "gone.json", R"({"attempts":1})");
+  write_file(root / "dead" / "half.json", "[]");
+  write_file(root / "dead" / ".half.json.error.json.tmp", R"({"job":"half.json"})");
+  write_file(root / "dead" / ".nojob.error.json.tmp", "{}");
+  write_file(root / "dead" / "lost.json", "[]");
+  write_file(root / "dead" / "retried.json.error.json", "{}");
+  write_file(root / ".status.json.tmp", "{");
+  make_fifo(root / "active" / "pipe");
+
+  rj::spool s(root);
+  const auto t1 = t0 + 10min;
+  auto rep = s.recover(t1);
+  BOOST_TEST(rep.requeued == 2u);
+  BOOST_TEST(rep.returned == 1u);
+  BOOST_TEST(rep.buries_finished == 1u);
+  BOOST_TEST(rep.error_json_restored == 1u);
+  BOOST_TEST(rep.temps_removed == 4u);
+  BOOST_TEST(rep.states_removed == 1u);
+  BOOST_TEST(s.list(rj::job_state::active).empty());
+
+  auto fresh = s.state_of("fresh.json");
+  BOOST_TEST_REQUIRE(fresh.has_value());
+  BOOST_TEST(fresh->attempts == 1);
+  BOOST_TEST((fresh->next_attempt == t1));
+  BOOST_TEST(fresh->last_error ==
+             "interrupted: the daemon stopped during delivery; the request may have reached "
+             "the server");
+  auto old = s.state_of("old.json");
+  BOOST_TEST_REQUIRE(old.has_value());
+  BOOST_TEST(old->attempts == 4);
+  BOOST_TEST((old->first_seen == seen.first_seen));
+  BOOST_TEST((s.state_of("later.json")->next_attempt == t0 + 2h));  // schedule kept
+  BOOST_TEST(read_file(root / "deferred" / "fresh.json") == good_job);
+
+  BOOST_TEST(s.error_json_of("half.json").value_or("") == R"({"job":"half.json"})");
+  BOOST_TEST(error_json(s, "lost.json").at("category").as_string() == "invalid");
+  BOOST_TEST(error_json(s, "pipe").at("message").as_string() ==
+             "entry in active/ at start-up is not a job file (not a regular file)");
+  BOOST_TEST(!fs::exists(root / "dead" / "retried.json.error.json"));
+  BOOST_TEST(!fs::exists(root / "dead" / ".nojob.error.json.tmp"));
+  BOOST_TEST(!fs::exists(root / "state" / ".x.json.tmp"));
+  BOOST_TEST(!fs::exists(root / "state" / "gone.json"));
+  BOOST_TEST(!fs::exists(root / ".status.json.tmp"));
+}
+
+BOOST_AUTO_TEST_CASE(failures_leave_the_job_in_place) {
+  temp_dir t;
+  const fs::path root = t / "spool";
+  const auto t0 = at("2026-11-21T10:00:00Z");
+  rj::spool s(root);
+  write_file(root / "incoming" / "f.json", good_job);
+  claim_ok(s, "f.json", t0);
+  // dead/ and done/ disappear under the open spool: every move fails with a value.
+  fs::remove(root / "dead");
+  fs::remove(root / "done");
+  rj::dead_letter why{rj::dead_category::expired, "too old", "erp", "42", true, std::nullopt};
+  auto st = s.bury("f.json", why, {}, t0);
+  BOOST_TEST_REQUIRE(!st.ok());
+  BOOST_TEST(st.error->code.value() == ENOENT);
+  BOOST_TEST(st.error->message == "write dead/.f.json.error.json.tmp: No such file or directory");
+  auto st2 = s.complete("f.json", t0, 1h);
+  BOOST_TEST_REQUIRE(!st2.ok());
+  BOOST_TEST(st2.error->message ==
+             "rename active/f.json -> done/f.json: No such file or directory");
+  BOOST_TEST(read_file(root / "active" / "f.json") == good_job);
+  // A new spool object recreates the tree and the job can still be buried.
+  rj::spool s2(root);
+  BOOST_TEST(s2.bury("f.json", why, {}, t0).ok());
+  BOOST_TEST(read_file(root / "dead" / "f.json") == good_job);
+  BOOST_TEST(s2.defer("f.json", {}).error->code.value() == ENOENT);
+}
+
+BOOST_AUTO_TEST_CASE(submit_and_status) {
+  temp_dir t;
+  const fs::path root = t / "spool";
+  rj::spool s(root);
+  auto a = s.submit("j.json", good_job);
+  auto b = s.submit("j.json", "{}");
+  BOOST_TEST(std::get<std::string>(a) == "j.json");
+  BOOST_TEST(std::get<std::string>(b) == "j.json.dup1");
+  BOOST_TEST(read_file(root / "incoming" / "j.json.dup1") == "{}");
+  BOOST_TEST(fs::is_empty(root / "tmp"));
+  BOOST_TEST(std::holds_alternative<rj::spool_error>(s.submit("bad name", "{}")));
+  BOOST_TEST(s.write_status(R"({"ok":true})").ok());
+  BOOST_TEST(s.sync().ok());
+  BOOST_TEST(read_file(root / "status.json") == R"({"ok":true})");
+}
+
+BOOST_AUTO_TEST_CASE(names_table) {
+  struct row {
+    std::string name;
+    bool valid;
+  };
+  const std::vector<row> rows = {
+      {"a", true},
+      {"A-z_0.9", true},
+      {std::string(200, 'x'), true},
+      {"", false},
+      {".", false},
+      {"..", false},
+      {"a b", false},
+      {"a/b", false},
+      {std::string(201, 'x'), false},
+      {"caf\xc3\xa9", false},
+      {"tab\t", false},
+      {"x:y", false},
+  };
+  for (const auto& r : rows) BOOST_TEST_CONTEXT(rj::escape_name(r.name)) {
+      BOOST_TEST(rj::is_valid_job_name(r.name) == r.valid);
+    }
+  BOOST_TEST(rj::sanitize_name("..a b") == "a_b");
+  BOOST_TEST(rj::sanitize_name("...") == "unnamed");
+  BOOST_TEST(rj::with_suffix(std::string(200, 'x'), 12) == std::string(194, 'x') + ".dup12");
+  BOOST_TEST(rj::escape_name("a\\b\x01") == "a\\x5cb\\x01");
+  BOOST_TEST(rj::has_sidecar_suffix("a.error.json"));
+  BOOST_TEST(!rj::has_sidecar_suffix("a.json"));
+}
+
+BOOST_AUTO_TEST_CASE(state_text_round_trip) {
+  rj::delivery_state s;
+  s.attempts = 7;
+  s.first_seen = at("2026-01-02T03:04:05.678Z");
+  s.next_attempt = at("2026-01-02T03:05:00Z");
+  s.last_error = "timeout \"x\"";
+  s.last_http_status = 504;
+  s.original_name = "o.json";
+  BOOST_TEST((rj::state_from_json(rj::state_to_json(s)) == std::optional(s)));
+  BOOST_TEST(rj::rfc3339_ms(*s.first_seen) == "2026-01-02T03:04:05.678Z");
+  BOOST_TEST(rj::rfc3339(s.first_seen.value()) == "2026-01-02T03:04:05Z");
+  for (const char* bad : {"2026-01-02 03:04:05Z", "2026-13-02T03:04:05Z", "2026-01-02T03:04:05",
+                          "2026-01-02T03:04:05.6Z", "x"})
+    BOOST_TEST_CONTEXT(bad) { BOOST_TEST(!rj::parse_rfc3339(bad).has_value()); }
+  for (const char* bad : {"", "[]", R"({"attempts":-1})", R"({"attempts":1,"first_seen":7})"})
+    BOOST_TEST_CONTEXT(bad) { BOOST_TEST(!rj::state_from_json(bad).has_value()); }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
