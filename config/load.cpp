@@ -3,17 +3,13 @@
 // a config value is returned only when there is none.
 #include "config/load.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
 
 #include "config/backend_load.hpp"
 #include "config/diagnostics.hpp"
 #include "config/settings.hpp"
+#include "config/small_file.hpp"
 #include "config/values.hpp"
 #include "config/yaml_map.hpp"
 
@@ -152,39 +148,21 @@ load_result load_string(const std::string& yaml, const std::string& display_name
 
 load_result load_file(const std::string& path, const std::string& credentials_dir) {
   diagnostics d(path);
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
-  if (fd < 0) {
-    d.error(0, {}, std::string("cannot read the configuration file: ") + std::strerror(errno));
-    return finish(d, std::nullopt);
+  file_read r = read_small_file(path, max_config_size);
+  switch (r.result) {
+    case file_read::status::ok:
+      return load_string(r.content, path, credentials_dir);
+    case file_read::status::unreadable:
+      d.error(0, {}, std::string("cannot read the configuration file: ") + std::strerror(r.error));
+      break;
+    case file_read::status::not_regular:
+      d.error(0, {}, "the configuration file is not a regular file");
+      break;
+    case file_read::status::too_large:
+      d.error(0, {}, "the configuration file is larger than 1 MiB");
+      break;
   }
-  std::string text;
-  std::string problem;
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    problem = "the configuration file is not a regular file";
-  } else {
-    char buf[8192];
-    for (;;) {
-      ssize_t n = ::read(fd, buf, sizeof buf);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        problem = std::string("cannot read the configuration file: ") + std::strerror(errno);
-        break;
-      }
-      if (n == 0) break;
-      text.append(buf, static_cast<std::size_t>(n));
-      if (text.size() > max_config_size) {
-        problem = "the configuration file is larger than 1 MiB";
-        break;
-      }
-    }
-  }
-  ::close(fd);
-  if (!problem.empty()) {
-    d.error(0, {}, problem);
-    return finish(d, std::nullopt);
-  }
-  return load_string(text, path, credentials_dir);
+  return finish(d, std::nullopt);
 }
 
 }  // namespace reconcilerd::config

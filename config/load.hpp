@@ -23,9 +23,11 @@ load_result load_file(const std::string& path, const std::string& credentials_di
 load_result load_string(const std::string& yaml, const std::string& display_name,
                         const std::string& credentials_dir);
 
-// "250ms", "30s", "5m", "1h", "3d" -> duration; nothing on bad input.
+// "250ms", "30s", "5m", "1h", "3d" -> duration; nothing on bad input. "0" and "0s" (any
+// unit) give zero: callers decide whether zero is allowed (only done_retention allows it).
 std::optional<duration> parse_duration(std::string_view s);
-// "N/s", "N/min", "N/h" -> rate; nothing on bad input (N must be > 0).
+// "N/s", "N/min", "N/h" -> rate; nothing on bad input (N must be > 0). N is digits with an
+// optional decimal part ("0.5/s"); no sign, exponent or spaces.
 std::optional<rate> parse_rate(std::string_view s);
 
 }  // namespace reconcilerd::config

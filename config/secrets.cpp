@@ -1,14 +1,9 @@
 // Secret values from YAML, files and systemd credentials.
 #include "config/secrets.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 
+#include "config/small_file.hpp"
 #include "config/values.hpp"
 
 namespace reconcilerd::config::detail {
@@ -17,60 +12,11 @@ namespace {
 
 constexpr std::size_t max_secret_size = 64 * 1024;
 
-struct file_read {
-  bool ok = false;
-  std::string content;  // when ok
-  std::string problem;  // otherwise; names the path, never the content
-};
-
-file_read read_small_file(const std::string& path) {
-  file_read r;
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
-  if (fd < 0) {
-    r.problem = "cannot read " + quoted(path) + ": " + std::strerror(errno);
-    return r;
-  }
-  struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    r.problem = quoted(path) + " is not a regular file";
-  } else if (static_cast<std::size_t>(st.st_size) > max_secret_size) {
-    r.problem = quoted(path) + " is larger than 64 KiB";
-  } else {
-    char buf[4096];
-    for (;;) {
-      ssize_t n = ::read(fd, buf, sizeof buf);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        r.problem = "cannot read " + quoted(path) + ": " + std::strerror(errno);
-        break;
-      }
-      if (n == 0) {
-        r.ok = true;
-        break;
-      }
-      r.content.append(buf, static_cast<std::size_t>(n));
-      if (r.content.size() > max_secret_size) {
-        r.problem = quoted(path) + " is larger than 64 KiB";
-        break;
-      }
-    }
-  }
-  ::close(fd);
-  if (!r.ok) r.content.clear();
-  return r;
-}
-
 void trim_one_newline(std::string& s) {
   if (s.ends_with("\r\n"))
     s.resize(s.size() - 2);
   else if (s.ends_with('\n'))
     s.pop_back();
-}
-
-bool has_control(std::string_view s) {
-  for (unsigned char c : s)
-    if (c < 0x20 || c == 0x7f) return true;
-  return false;
 }
 
 // Checks a secret's value; `source` says where it came from (never the value itself).
@@ -95,16 +41,12 @@ secret_value from_inline(const entry& e, diagnostics& d) {
 }
 
 secret_value from_file(const entry& e, diagnostics& d) {
-  auto value = read_string(e, d);
+  auto value = read_absolute_path(e, d);
   if (!value) return invalid();
   const std::string& path = *value;
-  if (path.front() != '/' || has_control(path)) {
-    d.error(e.line(), e.path, "must be an absolute path, got " + quoted(path));
-    return invalid();
-  }
-  file_read r = read_small_file(path);
-  if (!r.ok) {
-    d.error(e.line(), e.path, r.problem);
+  file_read r = read_small_file(path, max_secret_size);
+  if (r.result != file_read::status::ok) {
+    d.error(e.line(), e.path, describe(r, path, max_secret_size));
     return invalid();
   }
   trim_one_newline(r.content);
@@ -128,9 +70,9 @@ secret_value from_credential(const entry& e, const std::string& credentials_dir,
   std::string path = credentials_dir;
   if (!path.ends_with('/')) path += '/';
   path += name;
-  file_read r = read_small_file(path);
-  if (!r.ok) {
-    d.error(e.line(), e.path, r.problem);
+  file_read r = read_small_file(path, max_secret_size);
+  if (r.result != file_read::status::ok) {
+    d.error(e.line(), e.path, describe(r, path, max_secret_size));
     return invalid();
   }
   trim_one_newline(r.content);

@@ -1,13 +1,7 @@
 // Applying the shared delivery settings (defaults or a backend's own overrides).
 #include "config/settings.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-
+#include "config/small_file.hpp"
 #include "config/values.hpp"
 
 namespace reconcilerd::config::detail {
@@ -59,16 +53,13 @@ void apply_retry(const entry& parent, retry_settings& r, settings_origins& o, di
   }
 }
 
+// A CA bundle can be large, but not this large.
+constexpr std::size_t max_ca_file_size = 16 * 1024 * 1024;
+
 void check_readable_file(const entry& e, const std::string& path, diagnostics& d) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
-  if (fd < 0) {
-    d.error(e.line(), e.path, "cannot read " + quoted(path) + ": " + std::strerror(errno));
-    return;
-  }
-  struct stat st {};
-  bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
-  ::close(fd);
-  if (!regular) d.error(e.line(), e.path, quoted(path) + " is not a regular file");
+  file_read r = read_small_file(path, max_ca_file_size);
+  if (r.result != file_read::status::ok)
+    d.error(e.line(), e.path, describe(r, path, max_ca_file_size));
 }
 
 void apply_tls(const entry& parent, tls_settings& t, settings_origins& o, diagnostics& d) {

@@ -11,13 +11,13 @@ namespace {
 
 bool is_plain(const YAML::Node& n) { return n.Tag() == "?"; }
 
+}  // namespace
+
 bool has_control(std::string_view s) {
   for (unsigned char c : s)
     if (c < 0x20 || c == 0x7f) return true;
   return false;
 }
-
-}  // namespace
 
 std::optional<std::string> read_scalar(const entry& e, diagnostics& d) {
   if (e.value.IsNull()) {

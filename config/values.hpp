@@ -28,6 +28,9 @@ std::optional<rate> read_rate(const entry& e, diagnostics& d);
 // The value of a scalar entry, or nothing after reporting "expected a single value".
 std::optional<std::string> read_scalar(const entry& e, diagnostics& d);
 
+// True when `s` has a control character (below 0x20, or 0x7f).
+bool has_control(std::string_view s);
+
 // The shortest exact spelling of `d` in the duration syntax: 90000ms -> "90s", 0 -> "0s".
 std::string format_duration(duration d);
 

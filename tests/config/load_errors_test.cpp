@@ -1,6 +1,8 @@
 // Broken configurations, table-driven: each case gives the YAML and the exact complaint
 // lines ("FILE:LINE: KEY.PATH: message", in line order). @T@ stands for a temp directory
 // holding the files a case refers to. Also: no message ever contains a secret value.
+#include <sys/stat.h>
+
 #include <boost/test/unit_test.hpp>
 
 #include "config/load.hpp"
@@ -144,6 +146,9 @@ std::vector<broken> cases() {
       {"secret file that is a directory",
        head + "    token_file: @T@\n",
        {R + "6: backends.erp.token_file: \"@T@\" is not a regular file"}},
+      {"secret file that is a FIFO (must not block)",
+       head + "    token_file: @T@/fifo\n",
+       {R + "6: backends.erp.token_file: \"@T@/fifo\" is not a regular file"}},
       {"empty secret file",
        head + "    token_file: @T@/empty\n",
        {R + "6: backends.erp.token_file: file \"@T@/empty\" is empty"}},
@@ -347,6 +352,7 @@ BOOST_AUTO_TEST_CASE(each_broken_config_gives_its_exact_complaints) {
   write_file(tmp / "empty", "");
   write_file(tmp / "newline", "\n");
   write_file(tmp / "creds" / "erp-token", "c\n");
+  BOOST_TEST_REQUIRE(::mkfifo((tmp / "fifo").c_str(), 0600) == 0);
   auto all = cases();
   BOOST_TEST(all.size() >= 25u);
   for (auto& c : all) {
