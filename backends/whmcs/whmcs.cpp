@@ -1,0 +1,146 @@
+// whmcs adapter: validation, request building and answer classification.
+#include "backends/whmcs/whmcs.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <string_view>
+
+#include "backends/status_rules.hpp"
+#include "backends/whmcs/whmcs_form.hpp"
+#include "backends/whmcs/whmcs_schema.hpp"
+
+namespace reconcilerd::backends::whmcs {
+
+namespace json = boost::json;
+
+namespace {
+
+class whmcs_adapter final : public adapter {
+ public:
+  explicit whmcs_adapter(const config::backend& cfg)
+      : base_path_(cfg.base_url.path), strict_(cfg.strict_fields) {
+    if (std::string id = cfg.param("identifier"); !id.empty()) {
+      auth_ = {{"identifier", id}, {"secret", cfg.secret("secret")}};
+    } else {
+      auth_ = {{"username", cfg.param("username")}, {"password", cfg.secret("password")}};
+    }
+    if (std::string key = cfg.secret("access_key"); !key.empty())
+      auth_.emplace_back("accesskey", key);
+    for (const auto& [name, value] : cfg.secrets)
+      if (!value.empty()) secrets_.push_back(value);
+  }
+
+  std::optional<std::string> validate(const json::object& update) const override {
+    auto error = check_update(update, strict_);
+    if (error) *error = scrub(std::move(*error));
+    return error;
+  }
+
+  request build(const jobs::job& j) const override {
+    form_fields form = common("UpdateInvoice", j);
+    for (auto& f : update_fields(j.update)) form.push_back(std::move(f));
+    return post(form);
+  }
+
+  outcome classify(const response& r) const override {
+    boost::system::error_code ec;
+    json::value body = json::parse(r.body, ec);
+    const json::object* obj = ec ? nullptr : body.if_object();
+    std::string result, message;
+    if (obj) {
+      result = field(*obj, "result");
+      if (result.empty()) result = field(*obj, "status");  // GetInvoice's not-found shape
+      message = field(*obj, "message");
+    }
+    if (r.status != 200) {
+      std::string said = !message.empty() ? message : excerpt(r.body);
+      std::string what = r.status == 403
+                             ? "WHMCS refused the credentials or this client (HTTP 403): "
+                             : "WHMCS answered HTTP " + std::to_string(r.status) + ": ";
+      return classify_status(r, what + said);
+    }
+    outcome o;
+    o.kind = outcome_kind::retry;
+    if (!obj) {
+      o.message = "WHMCS answered HTTP 200 with a body that is not JSON: " + excerpt(r.body);
+    } else if (result == "success") {
+      o.kind = outcome_kind::delivered;
+      std::string id = field(*obj, "invoiceid");
+      o.message = id.empty() ? "WHMCS updated the invoice" : "WHMCS updated invoice " + id;
+    } else if (result == "error") {
+      o.kind = outcome_kind::rejected;
+      o.message =
+          "WHMCS rejected the update: " + (message.empty() ? std::string("(no message)") : message);
+    } else {
+      o.message = "WHMCS answered HTTP 200 without a result: " + excerpt(r.body);
+    }
+    return o;
+  }
+
+  bool safe_to_repeat(const json::object& update) const override {
+    for (auto name : {"newitemdescription", "newitemamount", "newitemtaxed"})
+      if (auto* v = update.if_contains(name))
+        if (!v->is_array() || !v->get_array().empty()) return false;
+    for (auto name : {"publish", "publishandsendemail"})
+      if (auto* v = update.if_contains(name))
+        if (!(v->is_bool() && !v->get_bool())) return false;
+    return true;
+  }
+
+  request read_back(const jobs::job& j) const override { return post(common("GetInvoice", j)); }
+
+ private:
+  form_fields common(const std::string& action, const jobs::job& j) const {
+    form_fields form{{"action", action}};
+    form.insert(form.end(), auth_.begin(), auth_.end());
+    form.emplace_back("responsetype", "json");
+    form.emplace_back("invoiceid", j.invoice_id);
+    return form;
+  }
+
+  request post(const form_fields& form) const {
+    request r;
+    r.method = "POST";
+    r.target = base_path_ + "/includes/api.php";
+    r.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
+                 {"Accept", "application/json"}};
+    r.body = form_encode(form);
+    return r;
+  }
+
+  // A member as printable text (scrubbed, then cut), or "" when absent.
+  std::string field(const json::object& obj, std::string_view name) const {
+    const json::value* v = obj.if_contains(name);
+    if (!v || v->is_null()) return {};
+    return body_excerpt(scrub(v->is_string() ? std::string(v->get_string()) : json::serialize(*v)));
+  }
+
+  std::string excerpt(std::string_view body) const {
+    return body.empty() ? std::string("(empty body)") : body_excerpt(scrub(std::string(body)));
+  }
+
+  // No secret reaches a message, even if the server or the job echoes one.
+  std::string scrub(std::string message) const {
+    static constexpr std::string_view mask = "<redacted>";
+    for (const auto& s : secrets_)
+      for (auto p = message.find(s); p != std::string::npos; p = message.find(s, p + mask.size()))
+        message.replace(p, s.size(), mask);
+    return message;
+  }
+
+  std::string base_path_;
+  bool strict_;
+  form_fields auth_;
+  std::vector<std::string> secrets_;
+};
+
+}  // namespace
+}  // namespace reconcilerd::backends::whmcs
+
+namespace reconcilerd::backends {
+
+std::unique_ptr<adapter> make_whmcs_adapter(const config::backend& cfg) {
+  return std::make_unique<whmcs::whmcs_adapter>(cfg);
+}
+
+}  // namespace reconcilerd::backends
