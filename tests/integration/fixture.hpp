@@ -105,6 +105,13 @@ class daemon_fixture {
                                read_file(dir_ / "daemon.err"));
   }
   child_process& proc() { return *proc_; }
+  // kill -9, then start again and wait for READY=1.
+  void kill_and_restart() {
+    proc_->signal(SIGKILL);
+    proc_->wait(std::chrono::seconds(10));
+    notify_.clear();
+    start();
+  }
   const std::filesystem::path& spool() const { return spool_; }
   std::string log() const { return read_file(dir_ / "daemon.err"); }
   std::filesystem::path config_path() const { return dir_ / "reconcilerd.yaml"; }

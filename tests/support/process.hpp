@@ -46,6 +46,11 @@ class notify_socket {
   // Waits until a received datagram contains `line` (e.g. "READY=1").
   bool wait_for(const std::string& line, std::chrono::milliseconds limit);
   const std::vector<std::string>& messages() const { return messages_; }
+  // Forgets what was received so far (before restarting the process).
+  void clear() {
+    drain();
+    messages_.clear();
+  }
 
  private:
   void drain();
