@@ -243,7 +243,7 @@ retry_result spool::submit(const std::string& name, std::string_view bytes) {
 }
 
 spool_status spool::write_status(std::string_view json) {
-  if (auto ec = write_file_durably(root_fd_.get(), ".status.json.tmp", "status.json", json))
+  if (auto ec = write_file_durably(root_fd_.get(), ".status.json.tmp", "status.json", json, 0640))
     return {fail(ec, "write " + (root_ / "status.json").string())};
   root_dirty_ = true;
   return {};

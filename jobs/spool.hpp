@@ -57,12 +57,12 @@ using claim_result = std::variant<claimed, quarantined, gone, spool_error>;
 using retry_result = std::variant<std::string, spool_error>;
 
 struct recover_report {
-  std::size_t requeued = 0;             // active/ -> deferred/ (attempts + 1, due now)
-  std::size_t returned = 0;             // active/ -> incoming/ (not a regular file: re-claim)
-  std::size_t buries_finished = 0;      // dead/ job whose error.json was still a temp file
-  std::size_t error_json_restored = 0;  // dead/ job without any error.json (rewritten)
-  std::size_t temps_removed = 0;        // our own stray temp files
-  std::size_t states_removed = 0;       // state/ files of jobs no longer active/deferred
+  std::size_t requeued = 0;              // active/ -> deferred/ (attempts + 1, due now)
+  std::size_t non_jobs_quarantined = 0;  // active/ entries that are not job files -> dead/
+  std::size_t buries_finished = 0;       // dead/ job whose error.json was still a temp file
+  std::size_t error_json_restored = 0;   // dead/ job without any error.json (rewritten)
+  std::size_t temps_removed = 0;         // our own stray temp files
+  std::size_t states_removed = 0;        // state/ files of jobs no longer active/deferred
 };
 
 class spool {

@@ -67,7 +67,8 @@ std::error_code read_all(int fd, std::size_t limit, std::string& out) {
   }
 }
 
-std::error_code write_temp(int dir, const std::string& temp, std::string_view bytes) {
+std::error_code write_temp(int dir, const std::string& temp, std::string_view bytes,
+                           unsigned mode) {
   ::unlinkat(dir, temp.c_str(), 0);  // a leftover of ours from a crash
   unique_fd fd(
       ::openat(dir, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
@@ -90,8 +91,8 @@ std::error_code write_temp(int dir, const std::string& temp, std::string_view by
 }
 
 std::error_code write_file_durably(int dir, const std::string& temp, const std::string& final_name,
-                                   std::string_view bytes) {
-  if (auto ec = write_temp(dir, temp, bytes)) return ec;
+                                   std::string_view bytes, unsigned mode) {
+  if (auto ec = write_temp(dir, temp, bytes, mode)) return ec;
   if (::renameat(dir, temp.c_str(), dir, final_name.c_str()) != 0) {
     auto ec = last_errno();
     ::unlinkat(dir, temp.c_str(), 0);

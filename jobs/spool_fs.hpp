@@ -33,12 +33,13 @@ std::error_code move_noreplace(int from_dir, const std::string& from, int to_dir
                                const std::string& to);
 // Reads the whole open file, failing with EFBIG beyond `limit` bytes.
 std::error_code read_all(int fd, std::size_t limit, std::string& out);
-// Creates `temp` in dir (0600, replacing a stale one), writes bytes, fsyncs, closes.
+// Creates `temp` in dir (`mode` before umask, replacing a stale one), writes bytes, fsyncs, closes.
 // Removes the temp on failure.
-std::error_code write_temp(int dir, const std::string& temp, std::string_view bytes);
+std::error_code write_temp(int dir, const std::string& temp, std::string_view bytes,
+                           unsigned mode = 0600);
 // write_temp, then renames it onto `final_name` (replacing). Removes the temp on failure.
 std::error_code write_file_durably(int dir, const std::string& temp, const std::string& final_name,
-                                   std::string_view bytes);
+                                   std::string_view bytes, unsigned mode = 0600);
 // Whether `name` exists in dir (lstat semantics). Errors other than ENOENT count as "exists".
 bool exists_at(int dir, const std::string& name);
 

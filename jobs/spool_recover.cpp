@@ -41,7 +41,7 @@ recover_report spool::recover(clock_time now) {
                      "entry in active/ at start-up is not a job file (" +
                          std::string(S_ISREG(st.st_mode) ? "bad name" : "not a regular file") + ")",
                      now);
-      if (std::holds_alternative<quarantined>(r)) ++report.returned;
+      if (std::holds_alternative<quarantined>(r)) ++report.non_jobs_quarantined;
       continue;
     }
     delivery_state s = state_of(name).value_or(delivery_state{});

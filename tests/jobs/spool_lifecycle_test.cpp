@@ -198,7 +198,7 @@ BOOST_AUTO_TEST_CASE(recover_requeues_active_and_cleans_up) {
   const auto t1 = t0 + 10min;
   auto rep = s.recover(t1);
   BOOST_TEST(rep.requeued == 2u);
-  BOOST_TEST(rep.returned == 1u);
+  BOOST_TEST(rep.non_jobs_quarantined == 1u);
   BOOST_TEST(rep.buries_finished == 1u);
   BOOST_TEST(rep.error_json_restored == 1u);
   BOOST_TEST(rep.temps_removed == 4u);
