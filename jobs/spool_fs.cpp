@@ -70,8 +70,8 @@ std::error_code read_all(int fd, std::size_t limit, std::string& out) {
 std::error_code write_temp(int dir, const std::string& temp, std::string_view bytes,
                            unsigned mode) {
   ::unlinkat(dir, temp.c_str(), 0);  // a leftover of ours from a crash
-  unique_fd fd(
-      ::openat(dir, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
+  unique_fd fd(::openat(dir, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+                        static_cast<mode_t>(mode)));
   if (!fd) return last_errno();
   std::error_code ec;
   std::size_t done = 0;

@@ -271,6 +271,8 @@ BOOST_AUTO_TEST_CASE(submit_and_status) {
   BOOST_TEST(s.write_status(R"({"ok":true})").ok());
   BOOST_TEST(s.sync().ok());
   BOOST_TEST(read_file(root / "status.json") == R"({"ok":true})");
+  BOOST_TEST((fs::status(root / "status.json").permissions() ==
+              (fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read)));
 }
 
 BOOST_AUTO_TEST_CASE(names_table) {
