@@ -1,6 +1,8 @@
 // Small accessors of the plain config values.
 #include "config/config.hpp"
 
+#include <arpa/inet.h>
+
 namespace reconcilerd::config {
 
 namespace {
@@ -24,7 +26,9 @@ std::optional<backend_type> parse_backend_type(std::string_view s) {
 }
 
 bool url::is_loopback() const {
-  return host == "localhost" || host == "::1" || host.starts_with("127.");
+  if (host == "localhost" || host == "::1") return true;
+  in_addr a{};  // only a literal IPv4 address in 127.0.0.0/8 (not "127.evil.com")
+  return inet_pton(AF_INET, host.c_str(), &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
 }
 
 std::string backend::secret(const std::string& key) const {
