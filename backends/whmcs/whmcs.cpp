@@ -15,6 +15,15 @@ namespace json = boost::json;
 
 namespace {
 
+// The authentication answers of backends.md; sent with 403, but matched on 200 too so a
+// server that answers them with 200 still stops us before the IP gets banned.
+bool is_auth_failure(std::string_view message) {
+  for (std::string_view p : {"Authentication Failed", "Invalid IP", "Invalid Access Key",
+                             "IP Banned", "Invalid Permissions"})
+    if (message.starts_with(p)) return true;
+  return false;
+}
+
 class whmcs_adapter final : public adapter {
  public:
   explicit whmcs_adapter(const config::backend& cfg)
@@ -67,6 +76,9 @@ class whmcs_adapter final : public adapter {
       o.kind = outcome_kind::delivered;
       std::string id = field(*obj, "invoiceid");
       o.message = id.empty() ? "WHMCS updated the invoice" : "WHMCS updated invoice " + id;
+    } else if (result == "error" && is_auth_failure(message)) {
+      o.kind = outcome_kind::suspend;  // older WHMCS answers these with HTTP 200
+      o.message = "WHMCS refused the credentials or this client: " + message;
     } else if (result == "error") {
       o.kind = outcome_kind::rejected;
       o.message =
