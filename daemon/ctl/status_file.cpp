@@ -1,0 +1,110 @@
+// status.json -> status_snapshot with Boost.JSON.
+#include "daemon/ctl/status_file.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+#include <boost/json/value_to.hpp>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "daemon/status_time.hpp"
+
+namespace reconcilerd::ctl {
+
+namespace json = boost::json;
+using daemon::time_point;
+
+namespace {
+
+std::uint64_t u64(const json::object& o, const char* key) {
+  return json::value_to<std::uint64_t>(o.at(key));
+}
+
+time_point time_at(const json::object& o, const char* key) {
+  auto t = daemon::parse_rfc3339(json::value_to<std::string>(o.at(key)));
+  if (!t) throw std::runtime_error(std::string("bad time in \"") + key + "\"");
+  return *t;
+}
+
+std::optional<time_point> optional_time(const json::object& o, const char* key) {
+  if (o.at(key).is_null()) return std::nullopt;
+  return time_at(o, key);
+}
+
+std::string text(const json::object& o, const char* key) {
+  return json::value_to<std::string>(o.at(key));
+}
+
+daemon::backend_status backend_from(const json::object& o) {
+  daemon::backend_status b;
+  b.name = text(o, "name");
+  b.type = text(o, "type");
+  auto st = daemon::parse_backend_state(text(o, "state"));
+  if (!st) throw std::runtime_error("unknown backend state \"" + text(o, "state") + "\"");
+  b.state = *st;
+  b.until = optional_time(o, "until");
+  b.reason = text(o, "reason");
+  b.queued = u64(o, "queued");
+  b.active = u64(o, "active");
+  b.deferred = u64(o, "deferred");
+  b.dead = u64(o, "dead");
+  b.delivered_last_hour = u64(o, "delivered_last_hour");
+  b.delivered_total = u64(o, "delivered_total");
+  b.rejected_total = u64(o, "rejected_total");
+  b.retried_total = u64(o, "retried_total");
+  b.throttled_total = u64(o, "throttled_total");
+  b.current_rate = o.at("current_rate").to_number<double>();
+  b.rate_text = text(o, "rate");
+  b.last_error = text(o, "last_error");
+  b.last_error_at = optional_time(o, "last_error_at");
+  auto& lat = o.at("latency").as_object();
+  auto& counts = lat.at("counts").as_array();
+  if (counts.size() != b.latency.counts.size())
+    throw std::runtime_error("latency.counts has the wrong size");
+  for (std::size_t i = 0; i < counts.size(); ++i)
+    b.latency.counts[i] = json::value_to<std::uint64_t>(counts[i]);
+  b.latency.sum_seconds = lat.at("sum_seconds").to_number<double>();
+  return b;
+}
+
+}  // namespace
+
+daemon::status_snapshot parse_status_json(const std::string& body) {
+  auto v = json::parse(body);
+  auto& o = v.as_object();
+  daemon::status_snapshot s;
+  s.pid = static_cast<pid_t>(json::value_to<std::int64_t>(o.at("pid")));
+  s.version = text(o, "version");
+  s.started_at = time_at(o, "started_at");
+  s.generated_at = time_at(o, "generated_at");
+  auto& sp = o.at("spool").as_object();
+  s.spool = {u64(sp, "incoming"), u64(sp, "active"), u64(sp, "deferred"), u64(sp, "done"),
+             u64(sp, "dead")};
+  if (!o.at("oldest_job_age_seconds").is_null())
+    s.oldest_job_age =
+        std::chrono::seconds(json::value_to<std::int64_t>(o.at("oldest_job_age_seconds")));
+  for (auto& b : o.at("backends").as_array()) s.backends.push_back(backend_from(b.as_object()));
+  return s;
+}
+
+status_read read_status_file(const std::string& spool_dir) {
+  std::string path = (std::filesystem::path(spool_dir) / "status.json").string();
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    if (errno == ENOENT) return status_missing{path};
+    return status_broken{"cannot read " + path + ": " + std::strerror(errno)};
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  try {
+    return status_file{parse_status_json(ss.str()), ss.str()};
+  } catch (const std::exception& e) {
+    return status_broken{path + " is not a valid status file: " + e.what()};
+  }
+}
+
+}  // namespace reconcilerd::ctl
