@@ -96,6 +96,11 @@ job_info describe(const jobs::spool& sp, const std::string& name, jobs::job_stat
         if (j.invoice_id.empty()) j.invoice_id = text_of(o, "invoice_id");
         if (auto it = o.find("attempts"); it != o.end() && it->value().is_int64())
           j.attempts = static_cast<int>(it->value().as_int64());
+        if (!j.delivery) {  // the spool drops the delivery state of dead letters
+          j.delivery.emplace();
+          j.delivery->first_seen = jobs::parse_rfc3339(text_of(o, "first_seen"));
+          j.delivery->last_attempt = jobs::parse_rfc3339(text_of(o, "last_attempt"));
+        }
       } catch (const std::exception&) {
       }
     }
