@@ -16,6 +16,10 @@ sim_app::sim_app(sim_config cfg, request_log& log)
   apis_["alloy"] = make_alloy_api(cfg_);
   apis_["campfire"] = make_campfire_api(cfg_);
   apis_["bigcapital"] = make_bigcapital_api(cfg_);
+  for (const char* name : {"simetri", "whmcs"}) {
+    auto it = cfg_.limits.find(name);
+    if (it != cfg_.limits.end()) front_limits_.emplace(name, rate_limiter(it->second));
+  }
 }
 
 sim_response sim_app::internal(const std::string& path) {
@@ -82,6 +86,20 @@ sim_response sim_app::handle(const sim_request& req, double now_s) {
     return r;
   }
 
+  if (auto fl = front_limits_.find(first); fl != front_limits_.end() && fl->second.enabled()) {
+    const limit_decision d = fl->second.hit("client", now_s);
+    if (!d.allowed) {
+      sim_response r = text_response(429, "text/html",
+                                     "<html><body><h1>429 Too Many Requests</h1></body></html>\n");
+      r.headers.emplace_back("Retry-After", std::to_string(d.retry_after_s));
+      e.status = 429;
+      e.result = "throttled";
+      e.message = "front proxy rate limit";
+      if (fault) e.fault = to_string(fault->kind);
+      log_.write(e);
+      return r;
+    }
+  }
   api_request ar{req, seg_end == std::string::npos ? std::string() : path.substr(seg_end),
                  parse_form(query), now_s};
   handled h = it->second->handle(ar);

@@ -10,6 +10,7 @@
 
 #include "tests/sim/api.hpp"
 #include "tests/sim/fault_plan.hpp"
+#include "tests/sim/rate_limiter.hpp"
 #include "tests/sim/request_log.hpp"
 #include "tests/sim/sim_config.hpp"
 
@@ -28,6 +29,9 @@ class sim_app {
   request_log& log_;
   fault_plan faults_;
   std::map<std::string, std::unique_ptr<api>> apis_;
+  // simetri and whmcs have no limiter upstream; a configured limit acts like a reverse
+  // proxy in front of them (429 text/html + Retry-After).
+  std::map<std::string, rate_limiter> front_limits_;
 };
 
 }  // namespace reconcilerd::sim

@@ -2,6 +2,7 @@
 // one correct update per API (with read-back) and each documented wrong variant.
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
+#include <chrono>
 
 #include "tests/sim/sim_harness.hpp"
 
@@ -333,6 +334,38 @@ BOOST_AUTO_TEST_CASE(token_bucket_limit) {
   const int after = std::stoi(r.headers.at("retry-after"));
   BOOST_TEST(after >= 90);
   BOOST_TEST(after <= 100);
+}
+
+BOOST_AUTO_TEST_CASE(garbage_reset_slow_faults_and_front_limit) {
+  sim_process sim(R"({"limits": {"whmcs": {"kind": "window", "limit": 3, "window_s": 60}},
+      "faults": [{"api": "whmcs", "kind": "garbage", "first_n": 1},
+                 {"api": "simetri", "kind": "reset", "first_n": 1},
+                 {"api": "bigcapital", "kind": "slow", "delay_ms": 300, "first_n": 1}]})");
+  const std::string get = "action=GetInvoice&" + whmcs_auth + "&invoiceid=7&responsetype=json";
+  auto r = sim.form(whmcs_api, get);
+  BOOST_TEST(r.status == 0);
+  BOOST_TEST(!r.error.empty());
+  BOOST_TEST(sim.form(whmcs_api, get).status == 200);
+  BOOST_TEST(sim.form(whmcs_api, get).status == 200);
+  BOOST_TEST(sim.form(whmcs_api, get).status == 200);
+  r = sim.form(whmcs_api, get);  // the garbled one did not count
+  BOOST_TEST(r.status == 429);
+  BOOST_TEST(r.headers.count("retry-after") == 1u);
+  r = sim.form("/simetri/api/account.invoice/search/7", "token=sim-simetri-token");
+  BOOST_TEST(r.status == 0);
+  const auto t0 = std::chrono::steady_clock::now();
+  r = sim.json("GET", bigcapital_inv + "7", "Bearer bc_sim", "");
+  BOOST_TEST(r.status == 200);
+  const auto waited =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+  BOOST_TEST(waited.count() >= 300);
+  const auto lines = sim.log_lines();
+  BOOST_TEST_REQUIRE(lines.size() == 7u);
+  BOOST_TEST(lines[0].at("fault") == json::value("garbage"));
+  BOOST_TEST(lines[4].at("result") == json::value("throttled"));
+  BOOST_TEST(lines[5].at("fault") == json::value("reset"));
+  BOOST_TEST(lines[6].at("fault") == json::value("slow"));
+  BOOST_TEST(lines[6].at("result") == json::value("read"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
