@@ -88,10 +88,10 @@ void engine::request_sync() {
 void engine::recover() {
   const auto now = clock::now();
   auto r = spool_.recover(now);
-  if (r.requeued || r.returned || r.temps_removed || r.buries_finished)
+  if (r.requeued || r.non_jobs_quarantined || r.temps_removed || r.buries_finished)
     log(level::notice, "recovery: " + std::to_string(r.requeued) +
-                           " interrupted deliveries re-queued, " + std::to_string(r.returned) +
-                           " returned to incoming/, " + std::to_string(r.buries_finished) +
+                           " interrupted deliveries re-queued, " + std::to_string(r.non_jobs_quarantined) +
+                           " non-job entries quarantined, " + std::to_string(r.buries_finished) +
                            " dead letters completed, " + std::to_string(r.temps_removed) +
                            " temp files removed");
   // Deferred jobs come back into memory with their schedule (and stay in deferred/).
