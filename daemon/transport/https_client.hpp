@@ -2,10 +2,14 @@
 // `concurrency`), with SNI, certificate chain + host-name verification, one deadline
 // (`timeout`) over connect + handshake + write + read, and a response size limit.
 // The only module that includes Beast/OpenSSL headers (in the .cpp, behind a pimpl).
+// Idle connections the server has closed (or left idle too long) are dropped before reuse;
+// a reused connection whose write fails is retried once on a fresh one.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
@@ -26,6 +30,7 @@ enum class error_kind {
   read,           // failed / reset while receiving
   protocol,       // unparseable HTTP answer
   too_large,      // answer larger than the limit
+  cancelled,      // shutdown() while the request was under way
 };
 std::string_view to_string(error_kind k);
 
@@ -33,26 +38,42 @@ struct result {
   std::optional<backends::response> response;  // set when error == none
   error_kind error = error_kind::none;
   std::string detail;  // human-readable, no secrets
-  // True when the request may have reached the server (bytes were written).
+  // True when the server may have received the whole request (the write completed), so
+  // it may have acted on it even though no (complete) answer came back.
   bool maybe_sent = false;
+};
+
+// Limits that are not configuration keys; the defaults are what the daemon uses.
+struct client_options {
+  std::size_t body_limit = 4 * 1024 * 1024;     // larger answers: too_large
+  std::size_t header_limit = 64 * 1024;         // larger header blocks: too_large
+  std::chrono::milliseconds idle_limit{60000};  // idle longer: closed, not reused
+  std::string user_agent = "reconcilerd/0.1";
 };
 
 class https_client {
  public:
   // Throws std::runtime_error with a clear message if the TLS setup is impossible
   // (unreadable ca_file, ...).
-  https_client(boost::asio::any_io_executor ex, const config::backend& cfg);
-  ~https_client();
+  https_client(boost::asio::any_io_executor ex, const config::backend& cfg,
+               client_options opt = {});
+  ~https_client();  // shutdown()
   https_client(const https_client&) = delete;
   https_client& operator=(const https_client&) = delete;
 
   // Sends one request on a pooled (or new) connection. Never throws for network errors:
-  // they are returned in result. At most `concurrency` calls should be outstanding; the
-  // caller (pacing) guarantees it.
+  // they are returned in result. At most `concurrency` connections are ever open; extra
+  // calls wait for a free one (that wait counts against `timeout`). The client object may
+  // be destroyed while sends are outstanding (they then end as cancelled).
   boost::asio::awaitable<result> send(backends::request req);
 
-  // Closes idle connections and cancels outstanding operations (shutdown / reload).
+  // Closes idle connections and cancels outstanding operations (shutdown / reload); the
+  // outstanding sends complete with error_kind::cancelled. Later sends are cancelled at once.
   void shutdown();
+
+  // Connections open now (idle + in use), and idle ones; for status output and tests.
+  std::size_t open_connections() const;
+  std::size_t idle_connections() const;
 
  private:
   struct impl;
