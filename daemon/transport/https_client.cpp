@@ -81,10 +81,11 @@ struct connection {
   }
 
   // False when the server has closed the idle connection or sent something unasked.
-  bool usable_after_idle(steady::time_point now, std::chrono::milliseconds idle_limit) {
-    if (now - idle_since > idle_limit || buffer.size() != 0) return false;
+  bool usable_after_idle(steady::time_point now, const client_options& opt) {
+    if (now - idle_since > opt.idle_limit || buffer.size() != 0) return false;
     auto& sock = tcp_layer().socket();
     if (!sock.is_open()) return false;
+    if (!opt.check_idle) return true;
     if (auto* t = tls(); t && SSL_pending(t->native_handle()) > 0) return false;
     pollfd p{sock.native_handle(), POLLIN, 0};
     return ::poll(&p, 1, 0) == 0;  // readable (EOF, data, error) means it is stale
@@ -119,6 +120,10 @@ struct exchange_outcome {
 struct https_client::impl {
   impl(net::any_io_executor executor, const config::backend& cfg, client_options options);
 
+  // Holds `self` in the coroutine frame from the call on, so the client object may go away.
+  static net::awaitable<result> start(std::shared_ptr<impl> self, backends::request req) {
+    co_return co_await self->send(std::move(req));
+  }
   net::awaitable<result> send(backends::request req);
   void stop();
 
@@ -242,7 +247,7 @@ net::awaitable<std::variant<lease, result>> https_client::impl::acquire(
     while (!idle.empty()) {
       std::unique_ptr<connection> c = std::move(idle.back());
       idle.pop_back();
-      if (c->usable_after_idle(steady::now(), opt.idle_limit)) co_return lease{std::move(c), true};
+      if (c->usable_after_idle(steady::now(), opt)) co_return lease{std::move(c), true};
       c->abort();
       --open;
     }
@@ -431,8 +436,7 @@ https_client::https_client(net::any_io_executor ex, const config::backend& cfg, 
 https_client::~https_client() { impl_->stop(); }
 
 net::awaitable<result> https_client::send(backends::request req) {
-  std::shared_ptr<impl> self = impl_;  // outlives this client object if need be
-  co_return co_await self->send(std::move(req));
+  return impl::start(impl_, std::move(req));
 }
 
 void https_client::shutdown() { impl_->stop(); }

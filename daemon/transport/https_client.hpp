@@ -49,6 +49,7 @@ struct client_options {
   std::size_t header_limit = 64 * 1024;         // larger header blocks: too_large
   std::chrono::milliseconds idle_limit{60000};  // idle longer: closed, not reused
   std::string user_agent = "reconcilerd/0.1";
+  bool check_idle = true;  // look for a server close before reusing (tests turn it off)
 };
 
 class https_client {

@@ -346,6 +346,25 @@ BOOST_AUTO_TEST_CASE(idle_connection_closed_by_server_is_not_reused) {
   BOOST_TEST(srv.requests == 2);
 }
 
+BOOST_AUTO_TEST_CASE(failed_write_on_reused_connection_is_retried_once_fresh) {
+  net::io_context io;
+  tls_test_server srv(io, certs().good, [](const test::request_t&) { return answer(); });
+  client_options opt;
+  opt.check_idle = false;  // let the write run into the reset
+  https_client client(io.get_executor(), backend_for(srv.port()), opt);
+  result a, b;
+  run(io, &srv, [&]() -> net::awaitable<void> {
+    a = co_await client.send(put());
+    srv.reset_connections();  // the idle kept-alive connection gets a reset
+    BOOST_TEST(co_await eventually([&] { return srv.closed == 1; }));
+    b = co_await client.send(put());  // its write fails: retried on a fresh connection
+  });
+  BOOST_TEST(kind(a) == "none");
+  BOOST_TEST(kind(b) == "none", b.detail);
+  BOOST_TEST(srv.accepts == 2);
+  BOOST_TEST(srv.requests == 2);
+}
+
 BOOST_AUTO_TEST_CASE(idle_limit_closes_old_connections) {
   net::io_context io;
   tls_test_server srv(io, certs().good, [](const test::request_t&) { return answer(); });
@@ -556,6 +575,28 @@ BOOST_AUTO_TEST_CASE(shutdown_cancels_outstanding_sends) {
   BOOST_TEST(r.maybe_sent);
   BOOST_TEST(kind(after) == "cancelled");
   BOOST_TEST(client.open_connections() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(destroying_the_client_cancels_outstanding_sends) {
+  net::io_context io;
+  tls_test_server srv(io, certs().good, [](const test::request_t&) {
+    server_reply r;
+    r.what = action::hang;
+    return r;
+  });
+  auto client = std::make_unique<https_client>(io.get_executor(), backend_for(srv.port()));
+  result r;
+  run(io, &srv, [&]() -> net::awaitable<void> {
+    bool finished = false;
+    net::co_spawn(io, client->send(put()), [&](std::exception_ptr, result got) {
+      r = std::move(got);
+      finished = true;
+    });
+    BOOST_TEST(co_await eventually([&] { return srv.requests == 1; }));
+    client.reset();
+    BOOST_TEST(co_await eventually([&] { return finished; }));
+  });
+  BOOST_TEST(kind(r) == "cancelled", r.detail);
 }
 
 BOOST_AUTO_TEST_CASE(failure_classification_table) {

@@ -47,8 +47,9 @@ struct server_reply {
   unsigned status = 200;
   std::string body = "ok";
   std::vector<std::pair<std::string, std::string>> headers;
-  bool close = false;       // "Connection: close", then close
-  bool drop_after = false;  // answer as keep-alive, then close the connection anyway
+  bool close = false;        // "Connection: close", then close
+  bool drop_after = false;   // answer as keep-alive, then close the connection anyway
+  bool reset_after = false;  // answer as keep-alive, then reset the connection
   bool chunked = false;
   std::chrono::milliseconds delay{0};  // answer after this long
 };
@@ -88,6 +89,15 @@ class tls_test_server {
     acceptor_.close(ignored);
     for (auto* s : sockets_) s->close(ignored);
     for (auto* t : timers_) t->cancel();
+  }
+
+  // Resets (TCP RST) every open connection, e.g. idle kept-alive ones.
+  void reset_connections() {
+    tbeast::error_code ignored;
+    for (auto* s : sockets_) {
+      s->set_option(tnet::socket_base::linger(true, 0), ignored);
+      s->close(ignored);
+    }
   }
 
   // What the server saw.
