@@ -11,6 +11,7 @@
 #include <cstring>
 #include <set>
 #include <stdexcept>
+#include <vector>
 
 namespace reconcilerd::daemon {
 
@@ -31,22 +32,35 @@ int watcher::add(const std::string& dir) {
   return wd;
 }
 
+namespace {
+
+// Adds the watch ids of `buf`'s events to `changed` (skipping '.' names); true on overflow.
+// Outside the coroutine: inotify_event has a flexible array member and alignment needs.
+bool parse_events(const char* buf, std::size_t n, std::set<int>& changed) {
+  bool overflow = false;
+  for (std::size_t off = 0; off + sizeof(inotify_event) <= n;) {
+    inotify_event ev;
+    std::memcpy(&ev, buf + off, sizeof ev);
+    const char* name = buf + off + sizeof ev;
+    if (ev.mask & IN_Q_OVERFLOW)
+      overflow = true;
+    else if (ev.len == 0 || name[0] != '.')
+      changed.insert(ev.wd);
+    off += sizeof ev + ev.len;
+  }
+  return overflow;
+}
+
+}  // namespace
+
 net::awaitable<void> watcher::run() {
-  alignas(inotify_event) char buf[16 * 1024];
+  std::vector<char> buf(16 * 1024);  // heap: the frame would not keep inotify's alignment
   for (;;) {
     auto [ec, n] =
         co_await stream_.async_read_some(net::buffer(buf), net::as_tuple(net::use_awaitable));
     if (ec) co_return;  // cancelled or closed: the periodic rescan still covers us
     std::set<int> changed;
-    bool overflow = false;
-    for (std::size_t off = 0; off + sizeof(inotify_event) <= n;) {
-      auto* ev = reinterpret_cast<inotify_event*>(buf + off);
-      if (ev->mask & IN_Q_OVERFLOW)
-        overflow = true;
-      else if (ev->len == 0 || ev->name[0] != '.')
-        changed.insert(ev->wd);
-      off += sizeof(inotify_event) + ev->len;
-    }
+    const bool overflow = parse_events(buf.data(), n, changed);
     if (overflow) changed.insert(-1);  // -1: "rescan everything"
     for (int wd : changed) on_change_(wd);
   }

@@ -84,7 +84,9 @@ class daemon_fixture {
  public:
   // `body` is the YAML after spool_dir (defaults + backends).
   daemon_fixture(const std::filesystem::path& dir, const std::string& body)
-      : dir_(dir), spool_(dir / "spool"), notify_(dir / "notify.sock") {
+      : dir_((std::filesystem::create_directories(dir), dir)),
+        spool_(dir / "spool"),
+        notify_(dir / "notify.sock") {
     write_file(dir / "reconcilerd.yaml", "spool_dir: " + spool_.string() + "\nstatus_log: " +
                                              (dir / "status.log").string() + "\n" + body);
     start();
