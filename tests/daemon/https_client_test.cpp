@@ -326,6 +326,26 @@ BOOST_AUTO_TEST_CASE(connection_close_then_reconnect) {
   BOOST_TEST(srv.accepts == 2);
 }
 
+BOOST_AUTO_TEST_CASE(body_delimited_by_connection_close) {
+  net::io_context io;
+  tls_test_server srv(io, certs().good, [](const test::request_t&) {
+    server_reply r = answer("until the end");
+    r.eof_delimited = true;  // and the server closes without a TLS close_notify
+    return r;
+  });
+  https_client client(io.get_executor(), backend_for(srv.port()));
+  result a, b;
+  run(io, &srv, [&]() -> net::awaitable<void> {
+    a = co_await client.send(put());
+    b = co_await client.send(put());
+  });
+  BOOST_TEST(kind(a) == "none", a.detail);
+  BOOST_REQUIRE(a.response.has_value());
+  BOOST_TEST(a.response->body == "until the end");
+  BOOST_TEST(kind(b) == "none", b.detail);
+  BOOST_TEST(srv.accepts == 2);
+}
+
 BOOST_AUTO_TEST_CASE(idle_connection_closed_by_server_is_not_reused) {
   net::io_context io;
   tls_test_server srv(io, certs().good, [](const test::request_t&) {
@@ -533,6 +553,19 @@ BOOST_AUTO_TEST_CASE(connection_refused) {
   BOOST_TEST(kind(r) == "connect");
   BOOST_TEST(!r.maybe_sent);
   BOOST_TEST(r.detail.find("cannot connect to 127.0.0.1:" + std::to_string(port)) == 0u, r.detail);
+}
+
+BOOST_AUTO_TEST_CASE(unknown_host_is_a_resolve_error) {
+  net::io_context io;
+  auto cfg = backend_for(443, "nonexistent.invalid");
+  cfg.timeout = 3s;
+  https_client client(io.get_executor(), cfg);
+  result r;
+  run(io, nullptr, [&]() -> net::awaitable<void> { r = co_await client.send(put()); });
+  // .invalid never resolves (RFC 6761); a resolver that cannot even be asked times out.
+  BOOST_TEST((kind(r) == "resolve" || kind(r) == "timeout"), kind(r) << ": " << r.detail);
+  BOOST_TEST(r.detail.find("nonexistent.invalid:443") != std::string::npos, r.detail);
+  BOOST_TEST(!r.maybe_sent);
 }
 
 BOOST_AUTO_TEST_CASE(malformed_request_is_not_sent) {

@@ -51,6 +51,7 @@ struct server_reply {
   bool drop_after = false;   // answer as keep-alive, then close the connection anyway
   bool reset_after = false;  // answer as keep-alive, then reset the connection
   bool chunked = false;
+  bool eof_delimited = false;  // no Content-Length: the body ends when the connection closes
   std::chrono::milliseconds delay{0};  // answer after this long
 };
 
@@ -205,9 +206,10 @@ class tls_test_server {
       }
       thttp::response<thttp::string_body> res{static_cast<thttp::status>(rep.status), 11};
       res.body() = rep.body;
+      if (rep.eof_delimited) rep.close = true;
       if (rep.chunked) {
         res.chunked(true);
-      } else {
+      } else if (!rep.eof_delimited) {
         res.prepare_payload();
       }
       res.keep_alive(!rep.close);
