@@ -10,6 +10,7 @@
 
 #include "daemon/engine.hpp"
 #include "daemon/log.hpp"
+#include "daemon/transport/transport_errors.hpp"
 #include "jobs/retry_policy.hpp"
 
 namespace reconcilerd::daemon {
@@ -129,10 +130,19 @@ net::awaitable<void> engine::deliver(std::string backend, std::string name, send
 
   backends::outcome o;
   std::optional<int> http_status;
+  if (r.error == transport::error_kind::cancelled) {
+    // Shutdown cut the request off: no verdict; the job stays in active/ for recovery.
+    b->health.on_abandoned(role);
+    finish_flight();
+    co_return;
+  }
   if (r.error != transport::error_kind::none) {
     o.kind = backends::outcome_kind::retry;
     o.message = std::string(transport::to_string(r.error)) + ": " + r.detail;
-    b->health.on_failure(role, now);
+    if (transport::counts_as_backend_failure(r.error))
+      b->health.on_failure(role, now);
+    else
+      b->health.on_success(role, now);  // the host answered (e.g. an oversize body)
   } else {
     http_status = static_cast<int>(r.response->status);
     o = b->adapter->classify(*r.response);
@@ -142,7 +152,7 @@ net::awaitable<void> engine::deliver(std::string backend, std::string name, send
     else if (o.kind != backends::outcome_kind::suspend)
       b->health.on_success(role, now);
   }
-  if (maybe_applied(r)) ++h.state.attempts;
+  ++h.state.attempts;  // every try counts (max_attempts); auth refusals are given back below
   h.state.last_http_status = http_status;
   finish_flight();
   if (http_status) {
@@ -180,7 +190,7 @@ net::awaitable<void> engine::deliver(std::string backend, std::string name, send
       break;
     case backends::outcome_kind::suspend: {
       // Credentials refused: the server did not apply anything; the job waits, unaged.
-      if (maybe_applied(r)) --h.state.attempts;
+      --h.state.attempts;
       const bool was_running = b->health.state(now) != health_state::suspended;
       b->health.on_auth_failure(role, o.message, now);
       if (was_running) {

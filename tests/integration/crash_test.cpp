@@ -18,7 +18,8 @@ BOOST_AUTO_TEST_SUITE(crash)
 
 BOOST_AUTO_TEST_CASE(sigkill_twenty_times_loses_and_duplicates_nothing_silently) {
   temp_dir dir;
-  sim_fixture sim(dir / "sim", R"({"seed": 3, "invoices": 2000, "limits": {},
+  sim_fixture sim(dir / "sim", R"({"seed": 3, "invoices": 2000,
+    "limits": {"alloy": {"kind": "none"}, "bigcapital": {"kind": "none"}},
     "faults": [{"api": "*", "kind": "status", "status": 500, "probability": 0.1},
                {"api": "*", "kind": "status", "status": 503, "retry_after": "1", "probability": 0.05},
                {"api": "*", "kind": "drop", "probability": 0.05},
@@ -65,6 +66,7 @@ BOOST_AUTO_TEST_CASE(sigkill_twenty_times_loses_and_duplicates_nothing_silently)
   }
   BOOST_TEST_INFO(d.log());
   BOOST_TEST(d.wait_settled(total, 300s));
+  BOOST_TEST_MESSAGE("crash test dir: " << dir.path());
 
   // Exactly one place for each job, bytes unchanged.
   std::set<std::string> done, dead;

@@ -16,6 +16,7 @@ temp_dir::temp_dir() {
 }
 
 temp_dir::~temp_dir() {
+  if (std::getenv("RECONCILERD_KEEP_TEST_DIRS")) return;  // for debugging a failed test
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);
 }
