@@ -89,11 +89,11 @@ void engine::recover() {
   const auto now = clock::now();
   auto r = spool_.recover(now);
   if (r.requeued || r.non_jobs_quarantined || r.temps_removed || r.buries_finished)
-    log(level::notice, "recovery: " + std::to_string(r.requeued) +
-                           " interrupted deliveries re-queued, " + std::to_string(r.non_jobs_quarantined) +
-                           " non-job entries quarantined, " + std::to_string(r.buries_finished) +
-                           " dead letters completed, " + std::to_string(r.temps_removed) +
-                           " temp files removed");
+    log(level::notice,
+        "recovery: " + std::to_string(r.requeued) + " interrupted deliveries re-queued, " +
+            std::to_string(r.non_jobs_quarantined) + " non-job entries quarantined, " +
+            std::to_string(r.buries_finished) + " dead letters completed, " +
+            std::to_string(r.temps_removed) + " temp files removed");
   // Deferred jobs come back into memory with their schedule (and stay in deferred/).
   std::size_t parked = 0;
   for (auto& name : spool_.list(jobs::job_state::deferred)) {
@@ -236,7 +236,7 @@ void engine::reload(config::config next) {
     b.removed = false;
     b.cfg = nb;
     b.adapter = backends::make_adapter(nb);
-    b.client->shutdown();  // in-flight requests keep their own reference
+    // In-flight requests keep the old client alive (shared_ptr) and finish on it.
     b.client = std::make_shared<transport::https_client>(io_.get_executor(), nb);
     b.pace.reconfigure(nb.rate.per_second, nb.burst, nb.concurrency,
                        std::chrono::steady_clock::now());

@@ -133,6 +133,7 @@ net::awaitable<void> engine::deliver(std::string backend, std::string name, send
   if (r.error == transport::error_kind::cancelled) {
     // Shutdown cut the request off: no verdict; the job stays in active/ for recovery.
     b->health.on_abandoned(role);
+    queue_.reschedule(name, clock::now());
     finish_flight();
     co_return;
   }
