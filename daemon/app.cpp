@@ -146,6 +146,7 @@ void engine::start() {
       [this]() -> net::awaitable<void> {
         int turns = 0;
         while (!stopping_) {
+          retry_pending();
           request_intake();
           check_control();
           if (++turns % 60 == 1) {

@@ -89,8 +89,8 @@ net::awaitable<void> engine::deliver(std::string backend, std::string name, send
   if (h.in_deferred) {
     auto res = spool_.claim_deferred(name, clock::now());
     if (auto* err = std::get_if<jobs::spool_error>(&res)) {
-      log(level::error, "job " + name + ": " + err->message + " (retrying in 30 s)");
-      queue_.reschedule(name, clock::now() + std::chrono::seconds(30));
+      spool_failed(*err);
+      queue_.reschedule(name, clock::now() + std::chrono::seconds(5));
       b->health.on_abandoned(role);
       finish_flight();
       wake(*b);
@@ -162,29 +162,9 @@ net::awaitable<void> engine::deliver(std::string backend, std::string name, send
   }
 
   switch (o.kind) {
-    case backends::outcome_kind::delivered: {
-      if (auto s = spool_.complete(name, wall, b->cfg.done_retention); !s.ok()) {
-        // The server has it; the file stays in active/ and is re-queued at the next start.
-        log(level::error, "job " + name + ": delivered, but " + s.error->message);
-        break;
-      }
-      ++b->stats.delivered_total;
-      b->delivered.push_back(wall);
-      log(level::info,
-          "job " + name + ": delivered to " + backend + " invoice " + h.job.invoice_id);
-      event({.event = log_event::delivered,
-             .ts = wall,
-             .job = name,
-             .backend = backend,
-             .invoice_id = h.job.invoice_id,
-             .attempt = h.state.attempts,
-             .http_status = http_status ? std::optional<unsigned>(*http_status) : std::nullopt});
-      queue_.finish(name);
-      held_.erase(name);
-      request_sync();
-      request_intake();
+    case backends::outcome_kind::delivered:
+      settle({name, backend, true, {}, h.state, h.job.invoice_id, http_status});
       break;
-    }
     case backends::outcome_kind::rejected:
       ++b->stats.rejected_total;
       bury(name, h, jobs::dead_category::rejected, o.message, http_status);
@@ -244,8 +224,9 @@ net::awaitable<void> engine::deliver(std::string backend, std::string name, send
       h.state.next_attempt = d.at;
       h.state.last_error = o.message;
       if (auto s = spool_.defer(name, h.state); !s.ok()) {
-        log(level::error, "job " + name + ": " + s.error->message + " (kept in active/)");
+        spool_failed(*s.error);  // stays in active/ and is retried from there
       } else {
+        spool_ok();
         h.in_deferred = true;
       }
       log(level::info,
@@ -274,33 +255,97 @@ void engine::bury(const std::string& name, held_job& h, jobs::dead_category cat,
   if (h.in_deferred) {
     // bury() moves from active/: bring the file back first.
     auto res = spool_.claim_deferred(name, clock::now());
+    if (auto* err = std::get_if<jobs::spool_error>(&res)) {
+      spool_failed(*err);
+      queue_.reschedule(name, clock::now() + std::chrono::seconds(5));
+      return;
+    }
     if (!std::holds_alternative<jobs::claimed>(res)) {
-      log(level::error, "job " + name + ": cannot dead-letter (not in deferred/)");
+      log(level::error, "job " + name + ": vanished from deferred/ before it was dead-lettered");
+      queue_.finish(name);
+      held_.erase(name);
       return;
     }
     h.in_deferred = false;
   }
-  if (auto s = spool_.bury(name, d, h.state, clock::now()); !s.ok()) {
-    log(level::error, "job " + name + ": cannot dead-letter: " + s.error->message +
-                          " (kept in active/, retried at the next start)");
-    queue_.reschedule(name, clock::now() + std::chrono::minutes(1));
-    return;
+  settle({name, h.job.backend, false, std::move(d), h.state, h.job.invoice_id, http_status});
+}
+
+bool engine::settle_now(const pending_move& m) {
+  const auto now = clock::now();
+  auto* b = find(m.backend);
+  auto retention = b ? b->cfg.done_retention : std::chrono::milliseconds(0);
+  auto s = m.deliver ? spool_.complete(m.name, now, retention)
+                     : spool_.bury(m.name, m.why, m.state, now);
+  if (!s.ok()) {
+    spool_failed(*s.error);
+    return false;
   }
-  const std::string_view cat_text = jobs::to_string(cat);
-  log(level::warning, "job " + name + ": dead (" + std::string(cat_text) + "): " + message);
-  event({.event = log_event::dead,
-         .ts = clock::now(),
-         .job = name,
-         .backend = h.job.backend,
-         .invoice_id = h.job.invoice_id,
-         .attempt = h.state.attempts,
-         .http_status = http_status ? std::optional<unsigned>(*http_status) : std::nullopt,
-         .category = std::string(cat_text),
-         .message = message});
-  queue_.finish(name);
-  held_.erase(name);
+  spool_ok();
+  const auto status =
+      m.http_status ? std::optional<unsigned>(static_cast<unsigned>(*m.http_status)) : std::nullopt;
+  if (m.deliver) {
+    if (b) {
+      ++b->stats.delivered_total;
+      b->delivered.push_back(now);
+    }
+    log(level::info, "job " + m.name + ": delivered to " + m.backend + " invoice " + m.invoice_id);
+    event({.event = log_event::delivered,
+           .ts = now,
+           .job = m.name,
+           .backend = m.backend,
+           .invoice_id = m.invoice_id,
+           .attempt = m.state.attempts,
+           .http_status = status});
+  } else {
+    const std::string cat(jobs::to_string(m.why.category));
+    log(level::warning, "job " + m.name + ": dead (" + cat + "): " + m.why.message);
+    event({.event = log_event::dead,
+           .ts = now,
+           .job = m.name,
+           .backend = m.backend,
+           .invoice_id = m.invoice_id,
+           .attempt = m.state.attempts,
+           .http_status = status,
+           .category = cat,
+           .message = m.why.message});
+  }
+  queue_.finish(m.name);
+  held_.erase(m.name);
   request_sync();
   request_intake();
+  return true;
+}
+
+void engine::settle(pending_move m) {
+  if (!settle_now(m)) pending_.push_back(std::move(m));  // kept in active/, retried
+}
+
+void engine::retry_pending() {
+  std::vector<pending_move> again;
+  bool failing = false;  // after one failure, keep the rest for the next turn
+  for (auto& m : pending_) {
+    if (failing || !settle_now(m)) {
+      failing = true;
+      again.push_back(std::move(m));
+    }
+  }
+  pending_ = std::move(again);
+}
+
+void engine::spool_failed(const jobs::spool_error& e) {
+  intake_paused_until_ = clock::now() + std::chrono::seconds(5);
+  if (!intake_error_.empty()) return;  // logged once per episode
+  intake_error_ = e.message;
+  log(level::error, "spool write failed: " + e.message +
+                        "; claiming paused, pending moves retried every 5 s (nothing is lost)");
+}
+
+void engine::spool_ok() {
+  if (intake_error_.empty()) return;
+  log(level::notice, "spool writes succeed again (after: " + intake_error_ + "); claiming resumed");
+  intake_error_.clear();
+  intake_paused_until_.reset();
 }
 
 }  // namespace reconcilerd::daemon

@@ -55,6 +55,18 @@ struct backend_runtime {
   std::deque<clock::time_point> delivered;  // deliveries in the last hour
 };
 
+// A final move (to done/ or dead/) that the spool could not make yet (ENOSPC, EIO): the job
+// stays in active/ and in memory, and the move is retried until it succeeds.
+struct pending_move {
+  std::string name;
+  std::string backend;
+  bool deliver = true;  // to done/; else to dead/ with `why`
+  jobs::dead_letter why;
+  jobs::delivery_state state;
+  std::string invoice_id;
+  std::optional<int> http_status;
+};
+
 class engine {
  public:
   engine(boost::asio::io_context& io, config::config cfg);
@@ -86,6 +98,11 @@ class engine {
             std::optional<int> http_status);
   void bury_unqueued(const std::string& name, const jobs::job* j, jobs::delivery_state& st,
                      std::string message);
+  void settle(pending_move m);  // done/ or dead/ now, else queued in pending_
+  bool settle_now(const pending_move& m);
+  void retry_pending();
+  void spool_failed(const jobs::spool_error& e);  // logs once per episode, pauses claiming
+  void spool_ok();
   void event(event_record r);
   backend_runtime* find(const std::string& name);
   void write_status();
@@ -97,6 +114,7 @@ class engine {
   jobs::spool spool_;
   job_queue queue_;
   std::unordered_map<std::string, held_job> held_;
+  std::vector<pending_move> pending_;
   std::map<std::string, std::unique_ptr<backend_runtime>> backends_;
   status_log status_log_;
   std::mt19937_64 rng_{std::random_device{}()};

@@ -47,18 +47,10 @@ void engine::intake() {
   for (auto& name : names) {
     auto result = spool_.claim(name, clock::now());
     if (auto* err = std::get_if<jobs::spool_error>(&result)) {
-      if (intake_error_.empty()) {
-        intake_error_ = err->message;
-        log(level::error, "claiming paused: " + err->message + " (retrying every 5 s)");
-      }
-      intake_paused_until_ = clock::now() + std::chrono::seconds(5);
+      spool_failed(*err);
       break;
     }
-    if (!intake_error_.empty()) {
-      log(level::notice, "claiming resumed after: " + intake_error_);
-      intake_error_.clear();
-    }
-    intake_paused_until_.reset();
+    spool_ok();
     if (auto* q = std::get_if<jobs::quarantined>(&result)) {
       log(level::warning, "job " + q->name + ": dead (invalid): " + q->message);
       event({.event = log_event::dead,
@@ -117,19 +109,8 @@ void engine::bury_unqueued(const std::string& name, const jobs::job* j, jobs::de
     d.invoice_id = j->invoice_id;
     d.invoice_id_is_integer = j->invoice_id_is_integer;
   }
-  if (auto s = spool_.bury(name, d, st, clock::now()); !s.ok()) {
-    log(level::error, "job " + name + ": cannot dead-letter: " + s.error->message);
-    return;  // stays in active/; recovery retries at the next start
-  }
-  log(level::warning, "job " + name + ": dead (invalid): " + message);
-  event({.event = log_event::dead,
-         .ts = clock::now(),
-         .job = name,
-         .backend = j ? j->backend : std::string{},
-         .invoice_id = j ? j->invoice_id : std::string{},
-         .category = "invalid",
-         .message = message});
-  request_sync();
+  settle({name, j ? j->backend : std::string{}, false, std::move(d), st,
+          j ? j->invoice_id : std::string{}, std::nullopt});
 }
 
 }  // namespace reconcilerd::daemon
