@@ -281,7 +281,7 @@ bool engine::settle_now(const pending_move& m) {
     spool_failed(*s.error);
     return false;
   }
-  spool_ok();
+  if (!m.deliver) spool_ok();  // a rename into done/ writes no data: it proves nothing
   const auto status =
       m.http_status ? std::optional<unsigned>(static_cast<unsigned>(*m.http_status)) : std::nullopt;
   if (m.deliver) {

@@ -29,7 +29,10 @@ std::string configured_names(const config::config& cfg) {
 void engine::intake() {
   if (stopping_) return;
   const auto now = clock::now();
-  if (intake_paused_until_ && now < *intake_paused_until_) return;
+  if (intake_paused_until_) {
+    if (now < *intake_paused_until_) return;
+    intake_paused_until_.reset();  // try again; the episode ends at the next good write
+  }
   if (held_.size() >= window_) return;
   const std::size_t room = window_ - held_.size();
 
@@ -45,12 +48,12 @@ void engine::intake() {
 
   bool claimed_any = false;
   for (auto& name : names) {
+    if (intake_paused_until_) break;  // a spool write failed during this batch
     auto result = spool_.claim(name, clock::now());
     if (auto* err = std::get_if<jobs::spool_error>(&result)) {
       spool_failed(*err);
       break;
     }
-    spool_ok();
     if (auto* q = std::get_if<jobs::quarantined>(&result)) {
       log(level::warning, "job " + q->name + ": dead (invalid): " + q->message);
       event({.event = log_event::dead,
