@@ -137,8 +137,8 @@ void engine::start() {
   watcher_->add((std::filesystem::path(cfg_.spool_dir) / "incoming").string());
   std::filesystem::create_directories(std::filesystem::path(cfg_.spool_dir) / "control");
   watcher_->add((std::filesystem::path(cfg_.spool_dir) / "control").string());
-  net::co_spawn(io_, watcher_->run(), net::detached);
-  for (auto& [name, b] : backends_) net::co_spawn(io_, dispatch(name), net::detached);
+  net::co_spawn(io_, watcher_->run(), report_crash);
+  for (auto& [name, b] : backends_) net::co_spawn(io_, dispatch(name), report_crash);
 
   // Periodic rescan (inotify is only a hint) and pruning.
   net::co_spawn(
@@ -157,7 +157,7 @@ void engine::start() {
           co_await rescan_timer_.async_wait(net::as_tuple(net::use_awaitable));
         }
       },
-      net::detached);
+      report_crash);
   // status.json + metrics at least every 2 s.
   net::co_spawn(
       io_,
@@ -169,7 +169,7 @@ void engine::start() {
         }
         write_status();
       },
-      net::detached);
+      report_crash);
   request_intake();
 }
 
@@ -229,7 +229,7 @@ void engine::reload(config::config next) {
     auto it = backends_.find(nb.name);
     if (it == backends_.end()) {
       backends_.emplace(nb.name, std::make_unique<backend_runtime>(io_, nb));
-      net::co_spawn(io_, dispatch(nb.name), net::detached);
+      net::co_spawn(io_, dispatch(nb.name), report_crash);
       ++added;
       continue;
     }
@@ -249,7 +249,7 @@ void engine::reload(config::config next) {
              .reason = "configuration reloaded"});
     }
     b.stats.rate_text = nb.rate.text;
-    if (!b.dispatching) net::co_spawn(io_, dispatch(nb.name), net::detached);
+    if (!b.dispatching) net::co_spawn(io_, dispatch(nb.name), report_crash);
     wake(b);
     ++changed;
   }
@@ -358,7 +358,10 @@ void engine::write_status() {
       if (!reported) log(level::error, cfg_.metrics_file + ": " + ec.message());
       reported = true;
     }
-  notify::status(summary());
+  if (auto line = summary(); line != last_status_) {  // only changes reach systemd
+    notify::status(line);
+    last_status_ = std::move(line);
+  }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -366,7 +369,7 @@ void engine::write_status() {
 struct app::impl {
   impl(config::config c, std::string creds)
       : credentials_dir(std::move(creds)), config_path(c.path), eng(io, std::move(c)) {}
-  net::io_context io{1};
+  net::io_context io{1};  // one thread: no locking needed
   std::string credentials_dir;
   std::string config_path;
   engine eng;

@@ -33,9 +33,11 @@ net::awaitable<void> engine::dispatch(std::string name) {
         until = b->health.next_send_at(now);
         break;
       }
+      if (b->dispatched >= b->cfg.concurrency) break;  // woken when one finishes
+      // Tokens are spent at the write gate (see deliver); here we only avoid taking jobs
+      // while the backend is paused or out of tokens.
       auto slot = b->pace.next_start(now);
-      if (slot.reason == wait_reason::concurrency) break;  // woken by a finish
-      if (slot.reason != wait_reason::none) {
+      if (slot.reason != wait_reason::none && slot.reason != wait_reason::concurrency) {
         until = slot.at;
         break;
       }
@@ -45,12 +47,20 @@ net::awaitable<void> engine::dispatch(std::string name) {
           until = now + std::chrono::duration_cast<steady::duration>(*due - wall);
         break;
       }
-      b->pace.on_start(now);
       const send_role role = b->health.on_send(now);
-      b->starts.push_back(wall);
+      ++b->dispatched;
       ++in_flight_;
-      net::co_spawn(io_, deliver(name, *job, role), net::detached);
+      net::co_spawn(io_, deliver(name, *job, role), report_crash);
     }
+    log(level::debug,
+        "dispatch " + name + ": sleeping " +
+            (until ? std::to_string(
+                         std::chrono::duration_cast<std::chrono::milliseconds>(*until - now)
+                             .count()) +
+                         " ms"
+                   : std::string("until woken")) +
+            ", dispatched " + std::to_string(b->dispatched) + ", queued " +
+            std::to_string(queue_.size(name)));
     if (until)
       b->wake.expires_at(*until);
     else
@@ -76,9 +86,11 @@ net::awaitable<void> engine::deliver(std::string backend, std::string name, send
   auto it = held_.find(name);
   held_job& h = it->second;
 
+  bool started = false;  // passed the write gate: a token was spent
   auto finish_flight = [&] {
     --in_flight_;
-    b->pace.on_finish();
+    --b->dispatched;
+    if (started) b->pace.on_finish();
     if (stopping_ && in_flight_ == 0 && on_drained_) {
       auto f = std::move(on_drained_);
       f();
@@ -121,7 +133,23 @@ net::awaitable<void> engine::deliver(std::string backend, std::string name, send
          .invoice_id = h.job.invoice_id,
          .attempt = h.state.attempts + 1});
   const auto t0 = steady::now();
-  transport::result r = co_await client->send(std::move(req));
+  // The write gate: wait for a token (and any pause) once the connection is ready.
+  auto gate = [this, backend, &started]() -> net::awaitable<void> {
+    for (;;) {
+      backend_runtime* rt = find(backend);
+      const auto at = steady::now();
+      auto slot = rt->pace.next_start(at);
+      if (slot.reason == wait_reason::none || slot.reason == wait_reason::concurrency) {
+        rt->pace.on_start(at);
+        rt->starts.push_back(clock::now());
+        started = true;
+        co_return;
+      }
+      net::steady_timer t(io_, slot.at);
+      co_await t.async_wait(net::as_tuple(net::use_awaitable));
+    }
+  };
+  transport::result r = co_await client->send(std::move(req), gate);
   const auto now = steady::now();
   const auto wall = clock::now();
 
@@ -132,9 +160,11 @@ net::awaitable<void> engine::deliver(std::string backend, std::string name, send
   std::optional<int> http_status;
   if (r.error == transport::error_kind::cancelled) {
     // Shutdown cut the request off: no verdict; the job stays in active/ for recovery.
+    log(level::debug, "job " + name + ": request cancelled: " + r.detail);
     b->health.on_abandoned(role);
     queue_.reschedule(name, clock::now());
     finish_flight();
+    wake(*b);
     co_return;
   }
   if (r.error != transport::error_kind::none) {

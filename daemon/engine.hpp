@@ -47,6 +47,7 @@ struct backend_runtime {
   boost::asio::steady_timer wake;  // the dispatcher sleeps on it; cancel() wakes it
   bool removed = false;            // gone from the config: no new starts
   bool dispatching = false;
+  int dispatched = 0;        // deliveries under way (at most cfg.concurrency)
   std::string pause_reason;  // why the pacer is paused (Retry-After, 429, rate hint)
 
   // Figures for status.json / metrics.
@@ -127,6 +128,7 @@ class engine {
   std::optional<clock::time_point> intake_paused_until_;  // after ENOSPC / EIO
   std::string intake_error_;                              // logged once per episode
   std::function<void()> on_drained_;
+  std::string last_status_;  // last STATUS= sent to systemd
   clock::time_point started_at_ = clock::now();
   boost::asio::steady_timer rescan_timer_;
   boost::asio::steady_timer status_timer_;

@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
 #include <string>
 
 namespace reconcilerd::daemon {
@@ -19,6 +20,18 @@ void log(level l, std::string_view message) {
   for (char c : message) line += (c == '\n' || c == '\r') ? ' ' : c;
   line += '\n';
   [[maybe_unused]] auto n = ::write(STDERR_FILENO, line.data(), line.size());
+}
+
+void report_crash(std::exception_ptr e) {
+  if (!e) return;
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& x) {
+    log(level::error, std::string("internal error: a task ended with an exception: ") + x.what());
+  } catch (...) {
+    log(level::error, "internal error: a task ended with an unknown exception");
+  }
+  std::abort();  // systemd restarts us; start-up recovery re-queues what was in flight
 }
 
 }  // namespace reconcilerd::daemon

@@ -56,6 +56,8 @@ int main(int argc, char** argv) {
     return ex_usage;
   }
 
+  if (const char* dbg = std::getenv("RECONCILERD_DEBUG"); dbg && std::string(dbg) == "1")
+    daemon::set_debug(true);
   const char* creds = std::getenv("CREDENTIALS_DIRECTORY");
   auto loaded = config::load_file(config_path, creds ? creds : "");
   for (auto& w : loaded.warnings) daemon::log(daemon::level::warning, w);

@@ -1,22 +1,39 @@
 // sd_notify(3) wrappers; see sd_notify.hpp.
 #include "daemon/sd_notify.hpp"
 
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
+#include <unistd.h>
 
+#include <cstddef>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 
 namespace reconcilerd::daemon::notify {
 
 namespace {
 
+// Like sd_notify(3), but never blocks: a supervisor that stops reading its socket must not
+// stall the event loop (a full queue drops the message and reports failed).
 result send(const std::string& state) {
-  const char* socket = std::getenv("NOTIFY_SOCKET");
-  if (socket == nullptr || *socket == '\0') return result::no_socket;
-  int r = ::sd_notify(0, state.c_str());
-  if (r > 0) return result::sent;
-  return r == 0 ? result::no_socket : result::failed;
+  const char* path = std::getenv("NOTIFY_SOCKET");
+  if (path == nullptr || *path == '\0') return result::no_socket;
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  const std::size_t len = std::strlen(path);
+  if (len >= sizeof(addr.sun_path) || (path[0] != '/' && path[0] != '@')) return result::failed;
+  std::memcpy(addr.sun_path, path, len);
+  if (path[0] == '@') addr.sun_path[0] = '\0';  // abstract namespace
+  const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) return result::failed;
+  const auto addr_len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + len);
+  const ssize_t n = ::sendto(fd, state.data(), state.size(), MSG_NOSIGNAL | MSG_DONTWAIT,
+                             reinterpret_cast<const sockaddr*>(&addr), addr_len);
+  ::close(fd);
+  return n == static_cast<ssize_t>(state.size()) ? result::sent : result::failed;
 }
 
 std::string one_line(std::string_view text) {

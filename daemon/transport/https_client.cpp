@@ -121,10 +121,11 @@ struct https_client::impl {
   impl(net::any_io_executor executor, const config::backend& cfg, client_options options);
 
   // Holds `self` in the coroutine frame from the call on, so the client object may go away.
-  static net::awaitable<result> start(std::shared_ptr<impl> self, backends::request req) {
-    co_return co_await self->send(std::move(req));
+  static net::awaitable<result> start(std::shared_ptr<impl> self, backends::request req,
+                                      https_client::write_gate gate) {
+    co_return co_await self->send(std::move(req), std::move(gate));
   }
-  net::awaitable<result> send(backends::request req);
+  net::awaitable<result> send(backends::request req, https_client::write_gate gate);
   void stop();
 
   // Pool.
@@ -393,8 +394,9 @@ net::awaitable<exchange_outcome> https_client::impl::exchange(
   co_return out;
 }
 
-net::awaitable<result> https_client::impl::send(backends::request req) {
-  const steady::time_point deadline = steady::now() + timeout;
+net::awaitable<result> https_client::impl::send(backends::request req,
+                                                https_client::write_gate gate) {
+  steady::time_point deadline = steady::now() + timeout;
   http::request<http::string_body> msg;
   if (auto bad = build(req, msg)) co_return std::move(*bad);
 
@@ -409,6 +411,14 @@ net::awaitable<result> https_client::impl::send(backends::request req) {
         release(std::move(l.conn), false);
         co_return std::move(*err);
       }
+    }
+    if (gate && attempt == 0) {
+      co_await gate();
+      if (stopped) {
+        release(std::move(l.conn), false);
+        co_return result{std::nullopt, error_kind::cancelled, "the client was shut down", false};
+      }
+      deadline = steady::now() + timeout;
     }
     exchange_outcome out = co_await std::visit(
         [&](auto& s) { return exchange(s, *l.conn, msg, deadline); }, l.conn->stream);
@@ -435,8 +445,8 @@ https_client::https_client(net::any_io_executor ex, const config::backend& cfg, 
 
 https_client::~https_client() { impl_->stop(); }
 
-net::awaitable<result> https_client::send(backends::request req) {
-  return impl::start(impl_, std::move(req));
+net::awaitable<result> https_client::send(backends::request req, write_gate gate) {
+  return impl::start(impl_, std::move(req), std::move(gate));
 }
 
 void https_client::shutdown() { impl_->stop(); }

@@ -10,6 +10,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -66,7 +67,13 @@ class https_client {
   // they are returned in result. At most `concurrency` connections are ever open; extra
   // calls wait for a free one (that wait counts against `timeout`). The client object may
   // be destroyed while sends are outstanding (they then end as cancelled).
-  boost::asio::awaitable<result> send(backends::request req);
+  //
+  // `gate`, when given, is awaited once the connection is ready, right before the request
+  // is written: pacing waits there, so a token is spent when the server will see the
+  // request (a slow connect or handshake cannot bunch requests up at the server). The
+  // `timeout` deadline starts again after the gate.
+  using write_gate = std::function<boost::asio::awaitable<void>()>;
+  boost::asio::awaitable<result> send(backends::request req, write_gate gate = {});
 
   // Closes idle connections and cancels outstanding operations (shutdown / reload); the
   // outstanding sends complete with error_kind::cancelled. Later sends are cancelled at once.

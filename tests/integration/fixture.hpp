@@ -23,9 +23,11 @@ struct sim_info {
 
 class sim_fixture {
  public:
-  explicit sim_fixture(const std::filesystem::path& dir, const std::string& config_json = "") {
+  explicit sim_fixture(const std::filesystem::path& dir, const std::string& config_json = "",
+                       std::vector<std::string> extra_args = {}) {
     std::filesystem::create_directories(dir);
     std::vector<std::string> argv{RECONCILER_SIM_BIN, "--dir", dir.string()};
+    argv.insert(argv.end(), extra_args.begin(), extra_args.end());
     if (!config_json.empty()) {
       write_file(dir / "sim-config.json", config_json);
       argv.push_back("--config");
@@ -65,8 +67,9 @@ class sim_fixture {
 };
 
 // The five backends against the simulator, with its default credentials.
-inline std::string five_backends_yaml(const sim_fixture& sim, const std::string& extra = "") {
-  auto tls = "    tls:\n      ca_file: " + sim.info().ca_file + "\n" + extra;
+inline std::string five_backends_yaml(const sim_fixture& sim, const std::string& extra = "",
+                                      bool trust_sim_ca = true) {
+  auto tls = (trust_sim_ca ? "    tls:\n      ca_file: " + sim.info().ca_file + "\n" : "") + extra;
   return "backends:\n"
          "  erp:\n    type: simetri\n    base_url: " +
          sim.url("simetri") + "\n    token: sim-simetri-token\n" + tls +
@@ -117,6 +120,15 @@ class daemon_fixture {
   const std::filesystem::path& spool() const { return spool_; }
   std::string log() const { return read_file(dir_ / "daemon.err"); }
   std::filesystem::path config_path() const { return dir_ / "reconcilerd.yaml"; }
+  // Rewrites the config (same spool and status log) and sends SIGHUP.
+  void reload(const std::string& body) {
+    write_file(config_path(), "spool_dir: " + spool_.string() +
+                                  "\nstatus_log: " + (dir_ / "status.log").string() + "\n" + body);
+    proc_->signal(SIGHUP);
+  }
+  std::string status_log() const {
+    return std::filesystem::exists(dir_ / "status.log") ? read_file(dir_ / "status.log") : "";
+  }
   notify_socket& notify() { return notify_; }
 
   // The producer protocol: write into tmp/, then rename into incoming/.
