@@ -19,6 +19,8 @@ void engine::request_intake() {
 }
 
 namespace {
+constexpr std::size_t intake_batch = 128;
+
 std::string configured_names(const config::config& cfg) {
   std::string out;
   for (auto& b : cfg.backends) out += (out.empty() ? "" : ", ") + b.name;
@@ -34,7 +36,9 @@ void engine::intake() {
     intake_paused_until_.reset();  // try again; the episode ends at the next good write
   }
   if (held_.size() >= window_) return;
-  const std::size_t room = window_ - held_.size();
+  // Small batches: between two batches the loop serves deliveries and timers, so a huge
+  // backlog neither delays the first request nor bunches paced requests together.
+  const std::size_t room = std::min<std::size_t>(window_ - held_.size(), intake_batch);
 
   std::vector<std::string> names;
   auto listed = spool_.for_each(jobs::job_state::incoming, [&](const std::string& n) {
