@@ -170,6 +170,7 @@ void engine::start() {
         write_status();
       },
       report_crash);
+  write_status();  // status.json exists before READY=1
   request_intake();
 }
 

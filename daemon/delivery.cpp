@@ -18,7 +18,10 @@ namespace reconcilerd::daemon {
 namespace net = boost::asio;
 using steady = std::chrono::steady_clock;
 
-void engine::wake(backend_runtime& b) { b.wake.cancel(); }
+void engine::wake(backend_runtime& b) {
+  b.wake.cancel();
+  for (auto* t : b.gate_waiters) t->cancel();
+}
 
 net::awaitable<void> engine::dispatch(std::string name) {
   backend_runtime* b = find(name);
@@ -146,7 +149,9 @@ net::awaitable<void> engine::deliver(std::string backend, std::string name, send
         co_return;
       }
       net::steady_timer t(io_, slot.at);
+      rt->gate_waiters.insert(&t);
       co_await t.async_wait(net::as_tuple(net::use_awaitable));
+      find(backend)->gate_waiters.erase(&t);
     }
   };
   transport::result r = co_await client->send(std::move(req), gate);

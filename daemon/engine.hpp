@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <set>
 #include <string>
 #include <unordered_map>
 
@@ -48,6 +49,7 @@ struct backend_runtime {
   bool removed = false;            // gone from the config: no new starts
   bool dispatching = false;
   int dispatched = 0;        // deliveries under way (at most cfg.concurrency)
+  std::set<boost::asio::steady_timer*> gate_waiters;  // woken on reload / resume
   std::string pause_reason;  // why the pacer is paused (Retry-After, 429, rate hint)
 
   // Figures for status.json / metrics.
@@ -89,7 +91,7 @@ class engine {
   void intake();
 
   // --- delivery (delivery.cpp)
-  void wake(backend_runtime& b);
+  void wake(backend_runtime& b);  // the dispatcher and the requests waiting at the gate
   boost::asio::awaitable<void> dispatch(std::string backend);
   boost::asio::awaitable<void> deliver(std::string backend, std::string name, send_role role);
 
