@@ -191,10 +191,7 @@ net::awaitable<void> engine::deliver(std::string backend, std::string name, send
   ++h.state.attempts;  // every try counts (max_attempts); auth refusals are given back below
   h.state.last_http_status = http_status;
   finish_flight();
-  if (http_status) {
-    if (*http_status != 429) b->pace.on_success();
-    b->pace.apply_hint(o.hint, now);
-  }
+  if (http_status) pace_after_answer(*b, o, *http_status, now);
 
   switch (o.kind) {
     case backends::outcome_kind::delivered:
@@ -224,14 +221,6 @@ net::awaitable<void> engine::deliver(std::string backend, std::string name, send
       ++b->stats.retried_total;
       b->stats.last_error = o.message;
       b->stats.last_error_at = wall;
-      if (o.retry_after && o.backend_wide) {
-        b->pace.pause_until(now + *o.retry_after);
-        b->pause_reason = "server asked to retry after " +
-                          std::to_string(o.retry_after->count() / 1000.0).substr(0, 5) + " s";
-      } else if (http_status && *http_status == 429) {
-        b->pace.on_throttled(now);
-        b->pause_reason = "HTTP 429 without Retry-After (backing off)";
-      }
       if (!h.safe_to_repeat && maybe_applied(r)) {
         bury(name, h, jobs::dead_category::exhausted,
              "not retried: the update is not safe to repeat (it creates or deletes lines) and "
@@ -281,6 +270,34 @@ net::awaitable<void> engine::deliver(std::string backend, std::string name, send
     }
   }
   wake(*b);
+}
+
+void engine::pace_after_answer(backend_runtime& b, const backends::outcome& o, int http_status,
+                               std::chrono::steady_clock::time_point now) {
+  const auto before = b.pace.paused_until(now);
+  std::string why;
+  if (http_status != 429) b.pace.on_success();
+  if (o.kind == backends::outcome_kind::retry && o.retry_after && o.backend_wide) {
+    b.pace.pause_until(now + *o.retry_after);
+    why = "the server asked to retry after " + std::to_string(o.retry_after->count()) + " ms";
+  } else if (http_status == 429) {
+    b.pace.on_throttled(now);
+    why = "HTTP 429 without Retry-After (backing off)";
+  }
+  b.pace.apply_hint(o.hint, now);
+  if (why.empty() && o.hint.remaining && o.hint.reset)
+    why = "the server's rate limit is used up (X-RateLimit-Remaining " +
+          std::to_string(*o.hint.remaining) + ", resets in " +
+          std::to_string(o.hint.reset->count()) + " s)";
+  const auto after = b.pace.paused_until(now);
+  if (after && (!before || *after > *before + std::chrono::milliseconds(100))) {
+    b.pause_reason = why;
+    log(level::notice,
+        "backend " + b.cfg.name + ": paused for " +
+            std::to_string(
+                std::chrono::duration_cast<std::chrono::milliseconds>(*after - now).count()) +
+            " ms: " + why);
+  }
 }
 
 void engine::bury(const std::string& name, held_job& h, jobs::dead_category cat,

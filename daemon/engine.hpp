@@ -48,7 +48,7 @@ struct backend_runtime {
   boost::asio::steady_timer wake;  // the dispatcher sleeps on it; cancel() wakes it
   bool removed = false;            // gone from the config: no new starts
   bool dispatching = false;
-  int dispatched = 0;        // deliveries under way (at most cfg.concurrency)
+  int dispatched = 0;  // deliveries under way (at most cfg.concurrency)
   std::set<boost::asio::steady_timer*> gate_waiters;  // woken on reload / resume
   std::string pause_reason;  // why the pacer is paused (Retry-After, 429, rate hint)
 
@@ -94,6 +94,10 @@ class engine {
   void wake(backend_runtime& b);  // the dispatcher and the requests waiting at the gate
   boost::asio::awaitable<void> dispatch(std::string backend);
   boost::asio::awaitable<void> deliver(std::string backend, std::string name, send_role role);
+
+  // Pacing after an answer: 429 backoff, Retry-After, X-RateLimit-* hints; logs new pauses.
+  void pace_after_answer(backend_runtime& b, const backends::outcome& o, int http_status,
+                         std::chrono::steady_clock::time_point now);
 
   // --- shared helpers
   void request_sync();  // group commit: one spool.sync() after this loop turn
