@@ -101,8 +101,10 @@ void engine::intake() {
     queue_.add(c->name, key, not_before);
     wake(*b);
   }
-  // Claims are made durable before any of them is sent (sends start on later turns).
-  if (claimed_any) request_sync();
+  // Claims are made durable (one group commit) before any of them can be sent.
+  if (claimed_any) {
+    if (auto st = spool_.sync(); !st.ok()) spool_failed(*st.error);
+  }
   // More waiting than the window took: come back after this turn.
   if (names.size() == room && held_.size() < window_) request_intake();
 }

@@ -250,6 +250,10 @@ spool_status spool::write_status(std::string_view json) {
 }
 
 spool_status spool::sync() {
+  if (data_dirty_) {
+    if (::syncfs(root_fd_.get()) != 0) return {fail(last_errno(), "syncfs " + root_.string())};
+    data_dirty_ = false;
+  }
   for (int d = 0; d < d_count; ++d) {
     if (!dirty_[d]) continue;
     if (::fsync(dirs_[d].get()) != 0)

@@ -130,8 +130,10 @@ class spool {
   // GROUP COMMIT: fsyncs every directory changed since the last sync() once. Until it
   // returns ok, renames done since the previous sync may be undone by a power loss
   // (a job may reappear in its previous directory, never disappear). Files the spool
-  // writes (state, error.json, status.json) and claimed job files are fsynced before
-  // their rename, so whichever directory entry survives has complete contents.
+  // writes (state, error.json, status.json) are fsynced before their rename, so whichever
+  // directory entry survives has complete contents. Claimed job files are flushed here, with
+  // one syncfs(2) for all claims since the last sync (group commit): call sync() before
+  // acting on a claimed job.
   spool_status sync();
 
  private:
@@ -167,6 +169,7 @@ class spool {
   unique_fd dirs_[d_count];
   bool dirty_[d_count] = {};
   bool root_dirty_ = false;
+  bool data_dirty_ = false;  // claimed job files not yet flushed (syncfs at sync())
 };
 
 }  // namespace reconcilerd::jobs

@@ -104,7 +104,8 @@ claim_result spool::take(dir_index from, const std::string& name, clock_time now
   auto ec = read_all(f.get(), max_job_bytes, c.bytes);
   if (ec == std::errc::file_too_large)
     return quarantine(d_active, target, state, "job file is larger than 1 MiB", now);
-  if (!ec && ::fsync(f.get()) != 0) ec = last_errno();
+  // The bytes are made durable by the next sync() (one syncfs for the whole batch).
+  if (!ec) data_dirty_ = true;
   if (ec) {
     // Put it back where it was: it has not been claimed.
     if (!move_noreplace(fd(d_active), target, fd(from), name)) mark(from);
