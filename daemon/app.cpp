@@ -107,6 +107,18 @@ void engine::recover() {
     }
     auto& j = std::get<jobs::job>(decoded);
     backend_runtime* b = find(j.backend);
+    if (c->state.sending_unsafe) {
+      // It was being sent when the daemon stopped, and it must not be repeated blindly.
+      c->state.sending_unsafe = false;
+      held_job h{std::move(j), c->state, false, false};
+      bury(c->name, h, jobs::dead_category::exhausted,
+           "the daemon stopped while sending this update, which is not safe to repeat (it "
+           "creates or deletes lines): it may have been applied. Check invoice " +
+               h.job.invoice_id + " on backend " + h.job.backend + ", then `reconcilerctl retry " +
+               c->name + "` if it was not",
+           std::nullopt);
+      continue;
+    }
     if (auto s = spool_.defer(c->name, c->state); !s.ok()) {
       log(level::error, "job " + c->name + ": " + s.error->message);
       continue;  // stays in active/: recovered at the next start

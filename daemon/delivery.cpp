@@ -123,6 +123,21 @@ net::awaitable<void> engine::deliver(std::string backend, std::string name, send
     h.in_deferred = false;
   }
 
+  if (!h.safe_to_repeat) {
+    // Durably mark the attempt first: after a crash, recovery must not repeat it blindly.
+    h.state.sending_unsafe = true;
+    auto st = spool_.record(name, h.state);
+    if (st.ok()) st = spool_.sync();
+    if (!st.ok()) {
+      h.state.sending_unsafe = false;
+      spool_failed(*st.error);
+      queue_.reschedule(name, clock::now() + std::chrono::seconds(5));
+      b->health.on_abandoned(role);
+      finish_flight();
+      wake(*b);
+      co_return;
+    }
+  }
   backends::request req = b->adapter->build(h.job);
   req.headers.push_back({"X-Reconcilerd-Job", name});
   auto client = b->client;  // survives a reload during the request
@@ -189,6 +204,7 @@ net::awaitable<void> engine::deliver(std::string backend, std::string name, send
       b->health.on_success(role, now);
   }
   ++h.state.attempts;  // every try counts (max_attempts); auth refusals are given back below
+  h.state.sending_unsafe = false;  // the answer (or its absence) is known now
   h.state.last_http_status = http_status;
   finish_flight();
   if (http_status) pace_after_answer(*b, o, *http_status, now);
@@ -214,6 +230,7 @@ net::awaitable<void> engine::deliver(std::string backend, std::string name, send
       }
       b->stats.last_error = o.message;
       b->stats.last_error_at = wall;
+      if (!h.safe_to_repeat) (void)spool_.record(name, h.state);  // clears the marker
       queue_.reschedule(name, wall);
       break;
     }

@@ -204,6 +204,11 @@ std::optional<spool_error> spool::store_state(const std::string& name, const del
   return std::nullopt;
 }
 
+spool_status spool::record(const std::string& name, const delivery_state& state) {
+  if (auto err = store_state(name, state)) return {std::move(err)};
+  return {};
+}
+
 void spool::drop_state(const std::string& name) {
   if (::unlinkat(fd(d_state), (name + ".json").c_str(), 0) == 0) mark(d_state);
 }

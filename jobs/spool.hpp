@@ -116,6 +116,9 @@ class spool {
 
   // Where a job is (active/ is checked first, then deferred, incoming, dead, done).
   std::optional<job_state> locate(const std::string& name) const;
+  // Persists the state of a job in active/ (fsynced; durable after sync()), e.g. the
+  // sending_unsafe marker before a request that must not be repeated blindly.
+  spool_status record(const std::string& name, const delivery_state& state);
   // Persisted state (std::nullopt: none stored, e.g. never deferred).
   std::optional<delivery_state> state_of(const std::string& name) const;
   // dead/<name>.error.json text, if present.

@@ -86,6 +86,7 @@ std::string state_to_json(const delivery_state& s) {
   if (!s.last_error.empty()) o["last_error"] = s.last_error;
   if (s.last_http_status) o["last_http_status"] = *s.last_http_status;
   if (!s.original_name.empty()) o["original_name"] = s.original_name;
+  if (s.sending_unsafe) o["sending_unsafe"] = true;
   return json::serialize(o) + "\n";
 }
 
@@ -114,6 +115,10 @@ std::optional<delivery_state> state_from_json(std::string_view text) {
   if (const json::value* n = o.if_contains("original_name")) {
     if (!n->is_string()) return std::nullopt;
     s.original_name = std::string(n->get_string());
+  }
+  if (const json::value* u = o.if_contains("sending_unsafe")) {
+    if (!u->is_bool()) return std::nullopt;
+    s.sending_unsafe = u->get_bool();
   }
   return s;
 }

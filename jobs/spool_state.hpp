@@ -21,6 +21,9 @@ struct delivery_state {
   std::string last_error;  // empty: none
   std::optional<int> last_http_status;
   std::string original_name;  // name as dropped, when the spool had to rename the job
+  // Set (durably) while an update that is not safe to repeat is being sent: if the daemon
+  // dies meanwhile, recovery must not send it again blindly.
+  bool sending_unsafe = false;
 
   bool operator==(const delivery_state&) const = default;
 };

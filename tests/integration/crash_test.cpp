@@ -103,4 +103,27 @@ BOOST_AUTO_TEST_CASE(sigkill_twenty_times_loses_and_duplicates_nothing_silently)
   for (auto& name : done) BOOST_TEST(applied[name] >= 1, name);
 }
 
+BOOST_AUTO_TEST_CASE(an_unsafe_update_interrupted_by_a_crash_is_not_sent_again) {
+  temp_dir dir;
+  // The first simetri request is answered slowly: the daemon is killed while it waits.
+  sim_fixture sim(dir / "sim", R"({"faults": [{"api": "simetri", "kind": "slow",
+                                              "delay_ms": 5000, "first_n": 1}]})");
+  daemon_fixture d(dir / "d", five_backends_yaml(sim));
+  // (0, 0, {...}) creates an invoice line: sending it twice would duplicate the line.
+  d.drop(
+      "unsafe.json",
+      R"({"backend":"erp","invoice_id":7,"update":{"invoice_line":[[0,0,{"name":"Setup fee","quantity":1,"price_unit":50}]]}})");
+  BOOST_TEST_INFO(d.log());
+  BOOST_TEST(wait_until([&] { return !sim.requests().empty(); }, 20s));
+  d.kill_and_restart();
+  BOOST_TEST(d.wait_in("dead", "unsafe.json", 20s));
+  auto e = boost::json::parse(read_file(d.spool() / "dead" / "unsafe.json.error.json")).as_object();
+  BOOST_TEST(e.at("category").as_string() == "exhausted");
+  BOOST_TEST(std::string(e.at("message").as_string()).find("not safe to repeat") !=
+             std::string::npos);
+  // Give a wrongly re-sent request time to arrive, then check there was exactly one.
+  std::this_thread::sleep_for(1s);
+  BOOST_TEST(sim.requests().size() == 1u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
