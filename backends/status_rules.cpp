@@ -113,6 +113,25 @@ std::string body_excerpt(std::string_view body, std::size_t max) {
   return out;
 }
 
+std::string redact_secrets(std::string message, const config::backend& cfg) {
+  // One pass over the original text, so a mask never gets masked again.
+  std::string out;
+  for (std::size_t i = 0; i < message.size();) {
+    std::size_t matched = 0;
+    for (auto& [key, secret] : cfg.secrets)
+      if (!secret.empty() && secret.size() > matched &&
+          message.compare(i, secret.size(), secret) == 0)
+        matched = secret.size();  // the longest secret that starts here
+    if (matched) {
+      out += "<redacted>";
+      i += matched;
+    } else {
+      out += message[i++];
+    }
+  }
+  return out;
+}
+
 std::string percent_encode(std::string_view s) {
   static const char hex[] = "0123456789ABCDEF";
   std::string out;

@@ -32,6 +32,10 @@ outcome classify_status(const response& r, std::string message);
 // characters replaced).
 std::string body_excerpt(std::string_view body, std::size_t max = 300);
 
+// `message` with every configured secret of `cfg` replaced by "<redacted>" (a server may
+// echo a header or a form field back in an error).
+std::string redact_secrets(std::string message, const config::backend& cfg);
+
 // RFC 3986 percent-encoding of everything but unreserved characters.
 std::string percent_encode(std::string_view s);
 

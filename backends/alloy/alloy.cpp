@@ -13,16 +13,6 @@ namespace json = boost::json;
 
 namespace {
 
-// Replaces every configured secret in a message (the server might echo a header back).
-std::string scrub(std::string msg, const config::backend& cfg) {
-  for (auto& [key, secret] : cfg.secrets) {
-    if (secret.empty()) continue;
-    for (auto pos = msg.find(secret); pos != std::string::npos; pos = msg.find(secret, pos))
-      msg.replace(pos, secret.size(), "<redacted>");
-  }
-  return msg;
-}
-
 bool has_invoice_object(std::string_view body) {
   boost::system::error_code ec;
   auto v = json::parse(body, ec);
@@ -65,17 +55,18 @@ request adapter::build(const jobs::job& j) const {
 // (a proxy's page, an empty body) may not have reached Alloy, and the PUT is safe to repeat,
 // so it is retried (per job, not backend-wide) and ends as "exhausted" if it persists.
 outcome adapter::classify(const response& r) const {
-  outcome o = classify_status(r, scrub(status_text(r), cfg_));
+  outcome o = classify_status(r, redact_secrets(status_text(r), cfg_));
   if (o.kind == outcome_kind::delivered) {
     if (has_invoice_object(r.body)) {
       o.message = "invoice updated";
     } else {
       o.kind = outcome_kind::retry;
-      o.message = scrub("HTTP " + std::to_string(r.status) +
-                            " without the expected {\"invoice\": ...} object, so the update "
-                            "is not known to be applied: " +
-                            (r.body.empty() ? std::string("(empty body)") : body_excerpt(r.body)),
-                        cfg_);
+      o.message =
+          redact_secrets("HTTP " + std::to_string(r.status) +
+                             " without the expected {\"invoice\": ...} object, so the update "
+                             "is not known to be applied: " +
+                             (r.body.empty() ? std::string("(empty body)") : body_excerpt(r.body)),
+                         cfg_);
     }
   }
   return o;

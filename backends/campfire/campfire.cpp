@@ -14,16 +14,6 @@ namespace json = boost::json;
 
 namespace {
 
-// Replaces every configured secret in a message (the server might echo a header back).
-std::string scrub(std::string msg, const config::backend& cfg) {
-  for (auto& [key, secret] : cfg.secrets) {
-    if (secret.empty()) continue;
-    for (auto pos = msg.find(secret); pos != std::string::npos; pos = msg.find(secret, pos))
-      msg.replace(pos, secret.size(), "<redacted>");
-  }
-  return msg;
-}
-
 // Campfire takes ids as strings (and returns them as integers).
 void id_as_string(json::object& o, std::string_view key) {
   auto* v = o.if_contains(key);
@@ -122,7 +112,7 @@ outcome adapter::classify(const response& r, std::string_view invoice_id) const 
       o.backend_wide = true;
     }
   }
-  o.message = scrub(std::move(o.message), cfg_);
+  o.message = redact_secrets(std::move(o.message), cfg_);
   return o;
 }
 

@@ -1,0 +1,120 @@
+// The rules every API shares: status code meanings, Retry-After in both forms, rate-limit
+// hints, secret redaction and the URL/form encodings. Table-driven.
+#include "backends/status_rules.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+using namespace reconcilerd::backends;
+using namespace std::chrono_literals;
+using sys = std::chrono::system_clock;
+
+namespace {
+// 2026-11-21T12:00:00Z
+const sys::time_point noon = sys::from_time_t(1795262400);
+
+response with(unsigned status, std::vector<header> headers = {}) {
+  response r;
+  r.status = status;
+  r.headers = std::move(headers);
+  r.received_at = noon;
+  return r;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(status_rules)
+
+BOOST_AUTO_TEST_CASE(status_codes_mean_what_the_delivery_rules_say) {
+  struct row {
+    unsigned status;
+    outcome_kind kind;
+    bool backend_wide;
+  };
+  const row rows[] = {
+      {200, outcome_kind::delivered, false}, {204, outcome_kind::delivered, false},
+      {401, outcome_kind::suspend, false},   {403, outcome_kind::suspend, false},
+      {408, outcome_kind::retry, false},     {425, outcome_kind::retry, false},
+      {429, outcome_kind::retry, true},      {500, outcome_kind::retry, false},
+      {502, outcome_kind::retry, false},     {503, outcome_kind::retry, true},
+      {504, outcome_kind::retry, false},     {400, outcome_kind::rejected, false},
+      {404, outcome_kind::rejected, false},  {409, outcome_kind::rejected, false},
+      {422, outcome_kind::rejected, false},  {301, outcome_kind::retry, false},
+      {505, outcome_kind::retry, false},
+  };
+  for (auto& r : rows) {
+    BOOST_TEST_CONTEXT("HTTP " << r.status) {
+      auto o = classify_status(with(r.status), "");
+      BOOST_TEST((o.kind == r.kind));
+      BOOST_TEST(o.backend_wide == r.backend_wide);
+      BOOST_TEST(o.message == "HTTP " + std::to_string(r.status));
+      BOOST_TEST(!o.retry_after.has_value());
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(retry_after_in_both_forms) {
+  struct row {
+    const char* value;
+    std::optional<std::chrono::milliseconds> expected;
+  };
+  const row rows[] = {
+      {"2", 2000ms},
+      {" 120 ", 120000ms},
+      {"0", 0ms},
+      {"Sat, 21 Nov 2026 12:00:30 GMT", 30000ms},     // IMF-fixdate
+      {"Saturday, 21-Nov-26 12:01:00 GMT", 60000ms},  // RFC 850
+      {"Sat Nov 21 12:00:05 2026", 5000ms},           // asctime
+      {"Sat, 21 Nov 2026 11:00:00 GMT", 0ms},         // in the past: now
+      {"", std::nullopt},
+      {"soon", std::nullopt},
+      {"-5", std::nullopt},
+      {"1.5", std::nullopt},
+      {"99999999999", std::nullopt},  // more than a year: garbage
+  };
+  for (auto& r : rows) {
+    BOOST_TEST_CONTEXT("Retry-After: " << r.value) {
+      auto got = parse_retry_after(r.value, noon);
+      BOOST_TEST(got.has_value() == r.expected.has_value());
+      if (got && r.expected) BOOST_TEST(got->count() == r.expected->count());
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(retry_after_header_pauses_the_backend) {
+  auto o = classify_status(with(503, {{"retry-after", "7"}}), "busy");
+  BOOST_TEST((o.kind == outcome_kind::retry));
+  BOOST_TEST(o.backend_wide);
+  BOOST_TEST(o.retry_after->count() == 7000);
+  BOOST_TEST(o.message == "busy");
+  auto o2 = classify_status(with(500, {{"Retry-After", "3"}}), "");
+  BOOST_TEST(o2.backend_wide);  // any server-given delay applies to the whole backend
+}
+
+BOOST_AUTO_TEST_CASE(rate_limit_hints) {
+  auto h = parse_rate_hint(with(
+      200,
+      {{"X-RateLimit-Limit", "10"}, {"x-ratelimit-remaining", "3"}, {"X-RateLimit-Reset", "42"}}));
+  BOOST_TEST(*h.limit == 10);
+  BOOST_TEST(*h.remaining == 3);
+  BOOST_TEST(h.reset->count() == 42);
+  auto bad = parse_rate_hint(with(200, {{"X-RateLimit-Remaining", "many"}}));
+  BOOST_TEST(!bad.remaining.has_value());
+  BOOST_TEST(!bad.limit.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(secrets_are_redacted_even_when_they_are_part_of_the_mask) {
+  reconcilerd::config::backend cfg;
+  cfg.secrets = {{"api_key", "s3cr3t"}, {"token", "a"}, {"jwt", ""}};
+  BOOST_TEST(redact_secrets("key s3cr3t echoed", cfg) == "key <redacted> echoed");
+  // "a" also occurs inside "<redacted>": replacement must still terminate.
+  BOOST_TEST(redact_secrets("a b a", cfg) == "<redacted> b <redacted>");
+}
+
+BOOST_AUTO_TEST_CASE(encodings) {
+  BOOST_TEST(percent_encode("a b/c?d=é~") == "a%20b%2Fc%3Fd%3D%C3%A9~");
+  BOOST_TEST(form_encode({{"update_vals", "{'a': 1}"}, {"newitemamount[]", "16.95"}}) ==
+             "update_vals=%7B%27a%27%3A+1%7D&newitemamount%5B%5D=16.95");
+  BOOST_TEST(body_excerpt("line1\nline2", 300) == "line1 line2");
+  BOOST_TEST(body_excerpt(std::string(10, 'x'), 4) == "xxxx...");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
