@@ -8,6 +8,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <cstdlib>
 #include <filesystem>
 #include <system_error>
 
@@ -56,6 +57,9 @@ engine::engine(net::io_context& io, config::config cfg)
       status_log_(cfg_.status_log),
       rescan_timer_(io),
       status_timer_(io) {
+  // Tuning knob (and used by the tests): how many jobs the daemon holds in memory.
+  if (const char* w = std::getenv("RECONCILERD_WINDOW"))
+    window_ = std::max<std::size_t>(2, std::strtoul(w, nullptr, 10));
   for (auto& b : cfg_.backends) {
     if (!b.tls.verify)
       log(level::warning, "backend " + b.name + ": TLS verification is OFF (tls.verify: false)");
@@ -94,9 +98,27 @@ void engine::recover() {
             std::to_string(r.non_jobs_quarantined) + " non-job entries quarantined, " +
             std::to_string(r.buries_finished) + " dead letters completed, " +
             std::to_string(r.temps_removed) + " temp files removed");
-  // Deferred jobs come back into memory with their schedule (and stay in deferred/).
+  // Deferred jobs come back into memory with their schedule (and stay in deferred/); the
+  // periodic scan brings back any that did not fit into the window.
+  load_deferred(false);
+  if (auto s = spool_.sync(); !s.ok()) throw std::runtime_error(s.error->message);
+}
+
+void engine::load_deferred(bool only_due) {
+  const auto now = clock::now();
+  if (held_.size() >= window_) return;
+  std::vector<std::string> names;
+  (void)spool_.for_each(jobs::job_state::deferred, [&](const std::string& n) {
+    if (held_.count(n) || parked_.count(n)) return true;
+    if (only_due) {
+      auto st = spool_.state_of(n);
+      if (st && st->next_attempt && *st->next_attempt > now) return true;
+    }
+    names.push_back(n);
+    return held_.size() + names.size() < window_;
+  });
   std::size_t parked = 0;
-  for (auto& name : spool_.list(jobs::job_state::deferred)) {
+  for (auto& name : names) {
     auto result = spool_.claim_deferred(name, now);
     auto* c = std::get_if<jobs::claimed>(&result);
     if (!c) continue;
@@ -120,25 +142,28 @@ void engine::recover() {
       continue;
     }
     if (auto s = spool_.defer(c->name, c->state); !s.ok()) {
-      log(level::error, "job " + c->name + ": " + s.error->message);
+      spool_failed(*s.error);
       continue;  // stays in active/: recovered at the next start
     }
-    if (!b) {
+    if (!b || b->removed) {
       ++parked;  // its backend left the config: kept in deferred/ untouched
+      parked_.insert(c->name);
       continue;
     }
+    if (queue_.size(j.backend) >= backend_cap()) continue;  // its turn comes at a later scan
     const bool safe = b->adapter->safe_to_repeat(j.update);
     held_job h{std::move(j), c->state, true, safe};
     queue_key key{h.job.backend, h.job.invoice_id, h.job.sequence.value_or(0), 0};
     auto not_before = h.state.next_attempt.value_or(now);
     held_.emplace(c->name, std::move(h));
     queue_.add(c->name, key, not_before);
+    wake(*b);
   }
   if (parked)
     log(level::warning, std::to_string(parked) +
                             " deferred jobs name a backend that is not configured; they stay in "
                             "deferred/ until it is configured again");
-  if (auto s = spool_.sync(); !s.ok()) throw std::runtime_error(s.error->message);
+  if (!names.empty()) request_sync();
 }
 
 void engine::start() {
@@ -161,6 +186,7 @@ void engine::start() {
           retry_pending();
           request_intake();
           check_control();
+          if (turns % 5 == 4) load_deferred(true);
           if (++turns % 60 == 1) {
             auto n = spool_.prune_done(clock::now());
             if (n) log(level::info, "pruned " + std::to_string(n) + " jobs from done/");
@@ -198,6 +224,7 @@ void engine::check_control() {
     fs::remove(it->path(), ec);
     if (auto* b = find(backend)) {
       b->health.resume();
+      b->verified = false;  // one request first, as after a start
       log(level::notice, "backend " + backend + ": resumed by operator");
       event({.event = log_event::resumed,
              .ts = clock::now(),
@@ -248,6 +275,8 @@ void engine::reload(config::config next) {
     }
     auto& b = *it->second;
     b.removed = false;
+    ++b.generation;
+    b.verified = false;
     b.cfg = nb;
     b.adapter = backends::make_adapter(nb);
     // In-flight requests keep the old client alive (shared_ptr) and finish on it.
@@ -273,6 +302,7 @@ void engine::reload(config::config next) {
     ++removed;
   }
   cfg_ = std::move(next);
+  parked_.clear();  // a backend may have come back
   std::string msg = "configuration reloaded: " + std::to_string(added) + " backends added, " +
                     std::to_string(changed) + " updated, " + std::to_string(removed) + " removed";
   log(level::notice, msg);

@@ -37,6 +37,9 @@ net::awaitable<void> engine::dispatch(std::string name) {
         break;
       }
       if (b->dispatched >= b->cfg.concurrency) break;  // woken when one finishes
+      // Until an answer shows the credentials work, one request at a time: wrong
+      // credentials reach the server once, not `concurrency` times.
+      if (!b->verified && b->dispatched >= 1) break;
       // Tokens are spent at the write gate (see deliver); here we only avoid taking jobs
       // while the backend is paused or out of tokens.
       auto slot = b->pace.next_start(now);
@@ -152,16 +155,20 @@ net::awaitable<void> engine::deliver(std::string backend, std::string name, send
          .attempt = h.state.attempts + 1});
   const auto t0 = steady::now();
   // The write gate: wait for a token (and any pause) once the connection is ready.
-  auto gate = [this, backend, &started]() -> net::awaitable<void> {
+  const unsigned generation = b->generation;
+  auto gate = [this, backend, role, &started]() -> net::awaitable<bool> {
     for (;;) {
       backend_runtime* rt = find(backend);
       const auto at = steady::now();
+      // Suspended while this request waited (another answer refused the credentials): hold
+      // it back rather than send the same credentials again.
+      if (role == send_role::normal && !rt->health.may_send(at)) co_return false;
       auto slot = rt->pace.next_start(at);
       if (slot.reason == wait_reason::none || slot.reason == wait_reason::concurrency) {
         rt->pace.on_start(at);
         rt->starts.push_back(clock::now());
         started = true;
-        co_return;
+        co_return true;
       }
       net::steady_timer t(io_, slot.at);
       rt->gate_waiters.insert(&t);
@@ -208,6 +215,7 @@ net::awaitable<void> engine::deliver(std::string backend, std::string name, send
   h.state.last_http_status = http_status;
   finish_flight();
   if (http_status) pace_after_answer(*b, o, *http_status, now);
+  if (http_status && o.kind != backends::outcome_kind::suspend) b->verified = true;
 
   switch (o.kind) {
     case backends::outcome_kind::delivered:
@@ -220,6 +228,12 @@ net::awaitable<void> engine::deliver(std::string backend, std::string name, send
     case backends::outcome_kind::suspend: {
       // Credentials refused: the server did not apply anything; the job waits, unaged.
       --h.state.attempts;
+      if (generation != b->generation) {
+        // Sent with the settings of before a reload: says nothing about the new ones.
+        queue_.reschedule(name, wall);
+        break;
+      }
+      b->verified = false;
       const bool was_running = b->health.state(now) != health_state::suspended;
       b->health.on_auth_failure(role, o.message, now);
       if (was_running) {

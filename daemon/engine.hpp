@@ -48,7 +48,9 @@ struct backend_runtime {
   boost::asio::steady_timer wake;  // the dispatcher sleeps on it; cancel() wakes it
   bool removed = false;            // gone from the config: no new starts
   bool dispatching = false;
-  int dispatched = 0;  // deliveries under way (at most cfg.concurrency)
+  int dispatched = 0;       // deliveries under way (at most cfg.concurrency)
+  bool verified = false;    // an answer has shown the credentials work (else: one at a time)
+  unsigned generation = 0;  // bumped by every reload
   std::set<boost::asio::steady_timer*> gate_waiters;  // woken on reload / resume
   std::string pause_reason;  // why the pacer is paused (Retry-After, 429, rate hint)
 
@@ -86,6 +88,12 @@ class engine {
   void reopen_status_log();
   std::string summary() const;  // one line for sd_notify STATUS=
 
+  // Deferred jobs not in memory back into the queue (all of them at start-up, only the due
+  // ones later), within the window and the per-backend cap.
+  void load_deferred(bool only_due);
+  // The most jobs one backend may hold in memory, so a stuck backend cannot starve others.
+  std::size_t backend_cap() const { return backends_.size() > 1 ? window_ / 2 : window_; }
+
   // --- intake (intake.cpp)
   void request_intake();  // coalesced: runs once per loop turn
   void intake();
@@ -122,6 +130,7 @@ class engine {
   job_queue queue_;
   std::unordered_map<std::string, held_job> held_;
   std::vector<pending_move> pending_;
+  std::set<std::string> parked_;  // deferred jobs of unconfigured backends (until reload)
   std::map<std::string, std::unique_ptr<backend_runtime>> backends_;
   status_log status_log_;
   std::mt19937_64 rng_{std::random_device{}()};

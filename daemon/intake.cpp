@@ -88,6 +88,13 @@ void engine::intake() {
       bury_unqueued(c->name, &j, c->state, *problem);
       continue;
     }
+    if (queue_.size(j.backend) >= backend_cap()) {
+      // This backend already holds its share of the window (it is slow, paused or
+      // suspended): park the job in deferred/ (no attempt spent) so others are not starved.
+      c->state.next_attempt = clock::now() + std::chrono::seconds(30);
+      if (auto st = spool_.defer(c->name, c->state); !st.ok()) spool_failed(*st.error);
+      continue;
+    }
     held_job h{std::move(j), c->state, false, true};
     h.safe_to_repeat = b->adapter->safe_to_repeat(h.job.update);
     queue_key key{h.job.backend, h.job.invoice_id, h.job.sequence.value_or(0), 0};

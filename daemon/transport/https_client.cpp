@@ -413,10 +413,14 @@ net::awaitable<result> https_client::impl::send(backends::request req,
       }
     }
     if (gate && attempt == 0) {
-      co_await gate();
+      const bool go = co_await gate();
       if (stopped) {
         release(std::move(l.conn), false);
         co_return result{std::nullopt, error_kind::cancelled, "the client was shut down", false};
+      }
+      if (!go) {
+        release(std::move(l.conn), true);
+        co_return result{std::nullopt, error_kind::cancelled, "held back before writing", false};
       }
       deadline = steady::now() + timeout;
     }

@@ -71,8 +71,9 @@ class https_client {
   // `gate`, when given, is awaited once the connection is ready, right before the request
   // is written: pacing waits there, so a token is spent when the server will see the
   // request (a slow connect or handshake cannot bunch requests up at the server). The
-  // `timeout` deadline starts again after the gate.
-  using write_gate = std::function<boost::asio::awaitable<void>()>;
+  // `timeout` deadline starts again after the gate. A gate that answers false holds the
+  // request back: nothing is written and the result is `cancelled` (maybe_sent false).
+  using write_gate = std::function<boost::asio::awaitable<bool>()>;
   boost::asio::awaitable<result> send(backends::request req, write_gate gate = {});
 
   // Closes idle connections and cancels outstanding operations (shutdown / reload); the

@@ -86,8 +86,10 @@ inline std::string five_backends_yaml(const sim_fixture& sim, const std::string&
 class daemon_fixture {
  public:
   // `body` is the YAML after spool_dir (defaults + backends).
-  daemon_fixture(const std::filesystem::path& dir, const std::string& body)
-      : dir_((std::filesystem::create_directories(dir), dir)),
+  daemon_fixture(const std::filesystem::path& dir, const std::string& body,
+                 std::map<std::string, std::string> env = {})
+      : env_(std::move(env)),
+        dir_((std::filesystem::create_directories(dir), dir)),
         spool_(dir / "spool"),
         notify_(dir / "notify.sock") {
     write_file(dir / "reconcilerd.yaml", "spool_dir: " + spool_.string() + "\nstatus_log: " +
@@ -100,11 +102,15 @@ class daemon_fixture {
       proc_->wait(std::chrono::seconds(20));
     }
   }
+  std::map<std::string, std::string> with_notify() const {
+    auto env = env_;
+    env["NOTIFY_SOCKET"] = notify_.path().string();
+    return env;
+  }
   void start() {
     proc_ = std::make_unique<child_process>(
         std::vector<std::string>{RECONCILERD_BIN, "--config", (dir_ / "reconcilerd.yaml").string()},
-        std::map<std::string, std::string>{{"NOTIFY_SOCKET", notify_.path().string()}},
-        dir_ / "daemon.out", dir_ / "daemon.err");
+        with_notify(), dir_ / "daemon.out", dir_ / "daemon.err");
     if (!notify_.wait_for("READY=1", std::chrono::seconds(30)))
       throw std::runtime_error("reconcilerd did not become ready: " +
                                read_file(dir_ / "daemon.err"));
@@ -153,6 +159,7 @@ class daemon_fixture {
   }
 
  private:
+  std::map<std::string, std::string> env_;
   std::filesystem::path dir_;
   std::filesystem::path spool_;
   notify_socket notify_;

@@ -112,4 +112,30 @@ BOOST_AUTO_TEST_CASE(reconcilerctl_status_and_resume_against_a_running_daemon) {
   BOOST_TEST(code != 0, out);
 }
 
+BOOST_AUTO_TEST_CASE(a_suspended_backend_cannot_starve_the_others) {
+  temp_dir dir;
+  sim_fixture sim(dir / "sim");
+  // A window of 20 jobs in memory: one backend may hold at most 10 of them.
+  auto body = books(sim, "100/s", "wrong-key") +
+              "  erp:\n    type: simetri\n    base_url: " + sim.url("simetri") +
+              "\n    token: sim-simetri-token\n    tls:\n      ca_file: " + sim.info().ca_file +
+              "\n";
+  daemon_fixture d(dir / "d", body, {{"RECONCILERD_WINDOW", "20"}});
+  for (int i = 1; i <= 30; ++i) d.drop("b" + std::to_string(i) + ".json", job(i));
+  BOOST_TEST_INFO(d.log());
+  BOOST_TEST(wait_until([&] { return list_dir(d.spool() / "incoming").empty(); }, 20s));
+  for (int i = 1; i <= 5; ++i)
+    d.drop(
+        "e" + std::to_string(i) + ".json",
+        R"({"backend":"erp","invoice_id":)" + std::to_string(i) + R"(,"update":{"urgent":true}})");
+  BOOST_TEST(wait_until([&] { return list_dir(d.spool() / "done").size() == 5; }, 20s));
+  BOOST_TEST(list_dir(d.spool() / "deferred").size() >= 20u);  // books' overflow, parked
+  // Fixed credentials: everything parked comes back and is delivered.
+  d.reload(books(sim, "100/s", "sim-campfire-key") +
+           "  erp:\n    type: simetri\n    base_url: " + sim.url("simetri") +
+           "\n    token: sim-simetri-token\n    tls:\n      ca_file: " + sim.info().ca_file + "\n");
+  BOOST_TEST(d.wait_settled(35, 60s));
+  BOOST_TEST(list_dir(d.spool() / "done").size() == 35u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -116,7 +116,7 @@ BOOST_AUTO_TEST_CASE(retry_after_pauses_the_whole_backend) {
 BOOST_AUTO_TEST_CASE(wrong_credentials_suspend_until_a_fixed_config_is_reloaded) {
   temp_dir dir;
   sim_fixture sim(dir / "sim");
-  daemon_fixture d(dir / "d", books_only(sim, "    concurrency: 2\n", "wrong-key"));
+  daemon_fixture d(dir / "d", books_only(sim, "    concurrency: 8\n", "wrong-key"));
   for (int i = 1; i <= 10; ++i) d.drop("a" + std::to_string(i) + ".json", campfire_job(i));
   BOOST_TEST_INFO(d.log());
   BOOST_TEST(
@@ -135,7 +135,7 @@ BOOST_AUTO_TEST_CASE(wrong_credentials_suspend_until_a_fixed_config_is_reloaded)
   BOOST_TEST(list_dir(d.spool() / "dead").empty());
   BOOST_TEST(d.status_log().find("\"event\":\"suspended\"") != std::string::npos);
 
-  d.reload(books_only(sim, "    concurrency: 2\n"));
+  d.reload(books_only(sim, "    concurrency: 8\n"));
   BOOST_TEST(d.wait_settled(10, 30s));
   BOOST_TEST(list_dir(d.spool() / "done").size() == 10u);
   BOOST_TEST(count_result(of_api(sim, "campfire"), "auth_failed") <= 2u);
