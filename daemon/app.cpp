@@ -363,18 +363,24 @@ status_snapshot engine::snapshot() {
     }
     s.backends.push_back(st);
   }
-  auto count = [&](jobs::job_state js) {
-    std::uint64_t n = 0;
-    (void)spool_.for_each(js, [&](const std::string&) {
-      ++n;
-      return true;
-    });
-    return n;
-  };
-  s.spool = {count(jobs::job_state::incoming), count(jobs::job_state::active),
-             count(jobs::job_state::deferred), count(jobs::job_state::done),
-             count(jobs::job_state::dead)};
-  for (auto& b : s.backends) b.dead = 0;
+  // Counting means reading whole directories: with a large spool, only every 10 s.
+  const std::uint64_t last_total = spool_counts_.incoming + spool_counts_.active +
+                                   spool_counts_.deferred + spool_counts_.done + spool_counts_.dead;
+  if (last_total < 10000 || now - spool_counted_at_ >= std::chrono::seconds(10)) {
+    auto count = [&](jobs::job_state js) {
+      std::uint64_t n = 0;
+      (void)spool_.for_each(js, [&](const std::string&) {
+        ++n;
+        return true;
+      });
+      return n;
+    };
+    spool_counts_ = {count(jobs::job_state::incoming), count(jobs::job_state::active),
+                     count(jobs::job_state::deferred), count(jobs::job_state::done),
+                     count(jobs::job_state::dead)};
+    spool_counted_at_ = now;
+  }
+  s.spool = spool_counts_;
   std::optional<clock::time_point> oldest;
   for (auto& [n, h] : held_)
     if (h.state.first_seen && (!oldest || *h.state.first_seen < *oldest))

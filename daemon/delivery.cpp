@@ -381,6 +381,7 @@ bool engine::settle_now(const pending_move& m) {
            .attempt = m.state.attempts,
            .http_status = status});
   } else {
+    if (b) ++b->stats.dead;  // dead-lettered since the daemon started
     const std::string cat(jobs::to_string(m.why.category));
     log(level::warning, "job " + m.name + ": dead (" + cat + "): " + m.why.message);
     event({.event = log_event::dead,

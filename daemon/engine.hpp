@@ -143,7 +143,9 @@ class engine {
   std::optional<clock::time_point> intake_paused_until_;  // after ENOSPC / EIO
   std::string intake_error_;                              // logged once per episode
   std::function<void()> on_drained_;
-  std::string last_status_;  // last STATUS= sent to systemd
+  std::string last_status_;    // last STATUS= sent to systemd
+  spool_totals spool_counts_;  // files per spool directory, recounted at most every 10 s
+  clock::time_point spool_counted_at_{};
   clock::time_point started_at_ = clock::now();
   boost::asio::steady_timer rescan_timer_;
   boost::asio::steady_timer status_timer_;

@@ -79,7 +79,7 @@ struct backend_status {
   std::uint64_t queued = 0;    // claimed, waiting for a slot / token (due now)
   std::uint64_t active = 0;    // request in flight
   std::uint64_t deferred = 0;  // waiting for a retry time in the future
-  std::uint64_t dead = 0;      // in dead/
+  std::uint64_t dead = 0;  // dead-lettered since the daemon started (dead/ itself: spool totals)
 
   std::uint64_t delivered_last_hour = 0;
   // Counters since the daemon started (Prometheus counters; reset on restart).
