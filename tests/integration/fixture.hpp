@@ -10,7 +10,7 @@
 #include <sstream>
 #include <string>
 
-#include "tests/support/process.hpp"
+#include "tests/integration/process.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace reconcilerd::test {
