@@ -58,15 +58,6 @@ net::awaitable<void> engine::dispatch(std::string name) {
       ++in_flight_;
       net::co_spawn(io_, deliver(name, *job, role), report_crash);
     }
-    log(level::debug,
-        "dispatch " + name + ": sleeping " +
-            (until ? std::to_string(
-                         std::chrono::duration_cast<std::chrono::milliseconds>(*until - now)
-                             .count()) +
-                         " ms"
-                   : std::string("until woken")) +
-            ", dispatched " + std::to_string(b->dispatched) + ", queued " +
-            std::to_string(queue_.size(name)));
     if (until)
       b->wake.expires_at(*until);
     else
