@@ -2,6 +2,7 @@
 #include "backends/status_rules.hpp"
 
 #include <algorithm>
+#include <boost/json/parse.hpp>
 #include <cctype>
 #include <charconv>
 #include <ctime>
@@ -101,6 +102,20 @@ outcome classify_status(const response& r, std::string message) {
   }
   if (o.message.empty()) o.message = "HTTP " + std::to_string(s);
   return o;
+}
+
+std::string status_text(const response& r, std::string_view key) {
+  std::string text = "HTTP " + std::to_string(r.status);
+  if (r.body.empty()) return text;
+  if (!key.empty()) {
+    boost::system::error_code ec;
+    auto body = boost::json::parse(r.body, ec);
+    if (!ec && body.is_object())
+      if (auto* v = body.get_object().if_contains(key);
+          v && v->is_string() && !v->get_string().empty())
+        return text + ": " + std::string(v->get_string());
+  }
+  return text + ": " + body_excerpt(r.body);
 }
 
 std::string body_excerpt(std::string_view body, std::size_t max) {

@@ -28,6 +28,11 @@ rate_hint parse_rate_hint(const response& r);
 // message (callers pass the server's own words when they have them).
 outcome classify_status(const response& r, std::string message);
 
+// "HTTP 404: <text>" where <text> is the string under `key` when the body is a JSON object
+// that has one (a server's own message), else an excerpt of the body; "HTTP 404" when the
+// body is empty. An empty `key` always uses the excerpt.
+std::string status_text(const response& r, std::string_view key = {});
+
 // A short, printable excerpt of a body for messages (at most `max` bytes, control
 // characters replaced).
 std::string body_excerpt(std::string_view body, std::size_t max = 300);

@@ -21,12 +21,6 @@ bool has_invoice_object(std::string_view body) {
   return inv && inv->is_object();
 }
 
-std::string status_text(const response& r) {
-  std::string msg = "HTTP " + std::to_string(r.status);
-  if (!r.body.empty()) msg += ": " + body_excerpt(r.body);
-  return msg;
-}
-
 }  // namespace
 
 std::optional<std::string> adapter::validate(const json::object& update) const {

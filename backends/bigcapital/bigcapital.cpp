@@ -67,14 +67,7 @@ outcome adapter::classify(const response& r, std::string_view invoice_id) const 
   boost::system::error_code ec;
   json::value body = json::parse(r.body, ec);
   if (ec) body = nullptr;
-  std::string server_text;
-  if (body.is_object())
-    if (auto* m = body.get_object().if_contains("message"); m && m->is_string())
-      server_text = m->get_string();
-  std::string status = "HTTP " + std::to_string(r.status);
-  std::string text = !server_text.empty() ? status + ": " + server_text
-                     : !r.body.empty()    ? status + ": " + body_excerpt(r.body)
-                                          : status;
+  const std::string text = status_text(r, "message");
 
   outcome o = classify_status(r, text);
   o.hint = hints(r);

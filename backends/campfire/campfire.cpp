@@ -86,15 +86,7 @@ outcome adapter::classify(const response& r, std::string_view invoice_id) const 
   boost::system::error_code ec;
   json::value body = json::parse(r.body, ec);
   if (ec) body = nullptr;
-  std::string detail;
-  if (body.is_object())
-    if (auto* d = body.get_object().if_contains("detail"); d && d->is_string())
-      detail = d->get_string();
-
-  std::string status = "HTTP " + std::to_string(r.status);
-  std::string text = !detail.empty()   ? status + ": " + detail
-                     : !r.body.empty() ? status + ": " + body_excerpt(r.body)
-                                       : status;
+  const std::string text = status_text(r, "detail");
   outcome o = classify_status(r, "");
   if (o.kind == outcome_kind::delivered) {
     o.message = "invoice updated";
@@ -108,7 +100,7 @@ outcome adapter::classify(const response& r, std::string_view invoice_id) const 
   } else {
     o.message = text;
     if (r.status == 429 && !o.retry_after) {
-      o.retry_after = throttle_wait(detail);
+      o.retry_after = throttle_wait(text);  // the detail is part of the text
       o.backend_wide = true;
     }
   }

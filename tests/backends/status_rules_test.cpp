@@ -109,6 +109,17 @@ BOOST_AUTO_TEST_CASE(secrets_are_redacted_even_when_they_are_part_of_the_mask) {
   BOOST_TEST(redact_secrets("a b a", cfg) == "<redacted> b <redacted>");
 }
 
+BOOST_AUTO_TEST_CASE(status_text_prefers_the_servers_own_message) {
+  auto r = with(404);
+  BOOST_TEST(status_text(r, "detail") == "HTTP 404");
+  r.body = R"({"detail": "Not found."})";
+  BOOST_TEST(status_text(r, "detail") == "HTTP 404: Not found.");
+  BOOST_TEST(status_text(r, "message") == R"(HTTP 404: {"detail": "Not found."})");
+  BOOST_TEST(status_text(r) == R"(HTTP 404: {"detail": "Not found."})");
+  r.body = "<html>\nbad gateway</html>";
+  BOOST_TEST(status_text(r, "detail") == "HTTP 404: <html> bad gateway</html>");
+}
+
 BOOST_AUTO_TEST_CASE(encodings) {
   BOOST_TEST(percent_encode("a b/c?d=é~") == "a%20b%2Fc%3Fd%3D%C3%A9~");
   BOOST_TEST(form_encode({{"update_vals", "{'a': 1}"}, {"newitemamount[]", "16.95"}}) ==
