@@ -1,5 +1,6 @@
-// Talking to systemd through $NOTIFY_SOCKET (sd_notify(3) from libsystemd): readiness,
-// a one-line STATUS=, watchdog keep-alives, reload and stop notices. Without
+// Talking to systemd through $NOTIFY_SOCKET (the sd_notify(3) protocol, sent non-blocking so
+// a supervisor that stops reading cannot stall the daemon): readiness, a one-line STATUS=,
+// watchdog keep-alives, reload and stop notices. Without
 // $NOTIFY_SOCKET every call is a no-op that returns no_socket, so the daemon runs the
 // same under systemd, in a terminal and in tests. Never throws.
 #pragma once
