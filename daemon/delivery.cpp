@@ -275,8 +275,8 @@ net::awaitable<void> engine::deliver(std::string backend, std::string name, send
         spool_ok();
         h.in_deferred = true;
       }
-      log(level::info,
-          "job " + name + ": deferred until " + jobs::rfc3339(d.at) + ": " + o.message);
+      log(level::info, "job " + name + " (" + backend + " invoice " + h.job.invoice_id +
+                           "): deferred until " + jobs::rfc3339(d.at) + ": " + o.message);
       event({.event = log_event::deferred,
              .ts = wall,
              .job = name,
@@ -363,7 +363,8 @@ bool engine::settle_now(const pending_move& m) {
       ++b->stats.delivered_total;
       b->delivered.push_back(now);
     }
-    log(level::info, "job " + m.name + ": delivered to " + m.backend + " invoice " + m.invoice_id);
+    log(level::info,
+        "job " + m.name + " (" + m.backend + " invoice " + m.invoice_id + "): delivered");
     event({.event = log_event::delivered,
            .ts = now,
            .job = m.name,
@@ -374,7 +375,11 @@ bool engine::settle_now(const pending_move& m) {
   } else {
     if (b) ++b->stats.dead;  // dead-lettered since the daemon started
     const std::string cat(jobs::to_string(m.why.category));
-    log(level::warning, "job " + m.name + ": dead (" + cat + "): " + m.why.message);
+    log(level::warning,
+        "job " + m.name +
+            (m.backend.empty() ? std::string()
+                               : " (" + m.backend + " invoice " + m.invoice_id + ")") +
+            ": dead (" + cat + "): " + m.why.message);
     event({.event = log_event::dead,
            .ts = now,
            .job = m.name,
