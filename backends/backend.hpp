@@ -71,6 +71,12 @@ class adapter {
   virtual request build(const jobs::job& j) const = 0;
   // What the server's answer means.
   virtual outcome classify(const response& r) const = 0;
+  // The same for the answer to `j`'s request, so a message can name the invoice ("invoice 42
+  // not found"); adapters that need nothing from the job keep this default.
+  virtual outcome classify_for(const response& r, const jobs::job& j) const {
+    (void)j;
+    return classify(r);
+  }
   // False when sending the update twice would change the result (e.g. it creates lines).
   virtual bool safe_to_repeat(const boost::json::object& update) const = 0;
   // The request that reads the invoice back (for verification).

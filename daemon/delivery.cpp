@@ -194,7 +194,7 @@ net::awaitable<void> engine::deliver(std::string backend, std::string name, send
       b->health.on_success(role, now);  // the host answered (e.g. an oversize body)
   } else {
     http_status = static_cast<int>(r.response->status);
-    o = b->adapter->classify(*r.response);
+    o = b->adapter->classify_for(*r.response, h.job);
     if (r.response->status == 429) ++b->stats.throttled_total;
     if (o.kind == backends::outcome_kind::retry && r.response->status >= 500)
       b->health.on_failure(role, now);

@@ -22,6 +22,9 @@ class adapter final : public backends::adapter {
   outcome classify(const response& r) const override;
   // classify() that can name the invoice in a 404 message ("invoice 42 not found").
   outcome classify(const response& r, std::string_view invoice_id) const;
+  outcome classify_for(const response& r, const jobs::job& j) const override {
+    return classify(r, j.invoice_id);
+  }
   bool safe_to_repeat(const boost::json::object& update) const override;
   request read_back(const jobs::job& j) const override;
 
