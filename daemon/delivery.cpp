@@ -301,7 +301,8 @@ void engine::pace_after_answer(backend_runtime& b, const backends::outcome& o, i
   if (http_status != 429) b.pace.on_success();
   if (o.kind == backends::outcome_kind::retry && o.retry_after && o.backend_wide) {
     b.pace.pause_until(now + *o.retry_after);
-    why = "the server asked to retry after " + std::to_string(o.retry_after->count()) + " ms";
+    why = "HTTP " + std::to_string(http_status) + " asked to retry after " +
+          std::to_string(o.retry_after->count()) + " ms";
   } else if (http_status == 429) {
     b.pace.on_throttled(now);
     why = "HTTP 429 without Retry-After (backing off)";
