@@ -93,6 +93,12 @@ net::awaitable<void> engine::deliver(std::string backend, std::string name, send
       f();
     }
   };
+  // Ends the attempt without a verdict from the server (not sent, or cut off by shutdown).
+  auto abandon = [&] {
+    b->health.on_abandoned(role);
+    finish_flight();
+    wake(*b);
+  };
 
   // A deferred job's file comes back into active/ for the attempt.
   if (h.in_deferred) {
@@ -100,18 +106,14 @@ net::awaitable<void> engine::deliver(std::string backend, std::string name, send
     if (auto* err = std::get_if<jobs::spool_error>(&res)) {
       spool_failed(*err);
       queue_.reschedule(name, clock::now() + std::chrono::seconds(5));
-      b->health.on_abandoned(role);
-      finish_flight();
-      wake(*b);
+      abandon();
       co_return;
     }
     if (!std::holds_alternative<jobs::claimed>(res)) {
       // Removed by an operator, or quarantined: nothing more to do for it.
       queue_.finish(name);
       held_.erase(it);
-      b->health.on_abandoned(role);
-      finish_flight();
-      wake(*b);
+      abandon();
       co_return;
     }
     h.in_deferred = false;
@@ -126,9 +128,7 @@ net::awaitable<void> engine::deliver(std::string backend, std::string name, send
       h.state.sending_unsafe = false;
       spool_failed(*st.error);
       queue_.reschedule(name, clock::now() + std::chrono::seconds(5));
-      b->health.on_abandoned(role);
-      finish_flight();
-      wake(*b);
+      abandon();
       co_return;
     }
   }
@@ -179,10 +179,8 @@ net::awaitable<void> engine::deliver(std::string backend, std::string name, send
   if (r.error == transport::error_kind::cancelled) {
     // Shutdown cut the request off: no verdict; the job stays in active/ for recovery.
     log(level::debug, "job " + name + ": request cancelled: " + r.detail);
-    b->health.on_abandoned(role);
     queue_.reschedule(name, clock::now());
-    finish_flight();
-    wake(*b);
+    abandon();
     co_return;
   }
   if (r.error != transport::error_kind::none) {
