@@ -2,7 +2,8 @@
 # CMakeLists.txt after include(GNUInstallDirs). Paths are relative to the install prefix
 # (override the cache variables for distributions that use /lib); with prefix /usr the
 # unit goes to /usr/lib/systemd/system and the logrotate snippet to /etc/logrotate.d.
-# The unit's ExecStart is rewritten to the installed sbin directory.
+# The unit's ExecStart is rewritten to the installed sbin directory. Also installs the
+# docs: operations.md, README.md, the example config and the man pages (docs/man/).
 include(GNUInstallDirs)
 
 set(RECONCILERD_SYSTEMD_UNIT_DIR "lib/systemd/system" CACHE STRING "systemd system unit directory")
@@ -32,3 +33,14 @@ if(EXISTS "${_rd_systemd_dir}/../docs/operations.md")
   install(FILES "${_rd_systemd_dir}/../docs/operations.md"
           DESTINATION "${CMAKE_INSTALL_DOCDIR}" COMPONENT doc)
 endif()
+install(FILES "${_rd_systemd_dir}/../README.md" DESTINATION "${CMAKE_INSTALL_DOCDIR}" COMPONENT doc)
+install(FILES "${_rd_systemd_dir}/../config/reconcilerd.example.yaml"
+        DESTINATION "${CMAKE_INSTALL_DOCDIR}/examples" COMPONENT doc)
+# Man pages (docs/man/NAME.SECTION, hand-written roff), uncompressed; scripts/package
+# gzips them for the Debian package.
+file(GLOB _rd_man_pages "${_rd_systemd_dir}/../docs/man/*.[1-8]")
+foreach(_rd_page ${_rd_man_pages})
+  string(REGEX MATCH "[1-8]$" _rd_section "${_rd_page}")
+  install(FILES "${_rd_page}" DESTINATION "${CMAKE_INSTALL_MANDIR}/man${_rd_section}"
+          COMPONENT doc)
+endforeach()
