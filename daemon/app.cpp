@@ -3,6 +3,7 @@
 // control/ requests of reconcilerctl (resume).
 #include "daemon/app.hpp"
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -172,7 +173,6 @@ void engine::start() {
     check_control();
   });
   watcher_->add((std::filesystem::path(cfg_.spool_dir) / "incoming").string());
-  std::filesystem::create_directories(std::filesystem::path(cfg_.spool_dir) / "control");
   watcher_->add((std::filesystem::path(cfg_.spool_dir) / "control").string());
   net::co_spawn(io_, watcher_->run(), report_crash);
   for (auto& [name, b] : backends_) net::co_spawn(io_, dispatch(name), report_crash);
@@ -188,7 +188,11 @@ void engine::start() {
           check_control();
           if (turns % 5 == 4) load_deferred(true);
           if (++turns % 60 == 1) {
-            auto n = spool_.prune_done(clock::now());
+            // Files without an expiry marker keep the longest configured retention.
+            std::chrono::milliseconds longest = std::chrono::hours(24 * 7);
+            if (!cfg_.backends.empty()) longest = std::chrono::milliseconds::zero();
+            for (auto& b : cfg_.backends) longest = std::max(longest, b.done_retention);
+            auto n = spool_.prune_done(clock::now(), longest);
             if (n) log(level::info, "pruned " + std::to_string(n) + " jobs from done/");
           }
           rescan_timer_.expires_after(std::chrono::seconds(1));

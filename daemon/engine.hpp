@@ -131,6 +131,8 @@ class engine {
   std::unordered_map<std::string, held_job> held_;
   std::vector<pending_move> pending_;
   std::set<std::string> parked_;  // deferred jobs of unconfigured backends (until reload)
+  // incoming/ entries the daemon cannot move (logged once): when to try each again.
+  std::unordered_map<std::string, clock::time_point> stuck_;
   std::map<std::string, std::unique_ptr<backend_runtime>> backends_;
   status_log status_log_;
   std::mt19937_64 rng_{std::random_device{}()};

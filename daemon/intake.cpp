@@ -1,6 +1,8 @@
 // Intake: incoming/ -> active/ (spool::claim), decode, check the backend and the update's
 // schema, then queue. Bounded by engine::window_ so a huge backlog neither exhausts memory
-// nor delays the first delivery. A spool error (ENOSPC, EIO) pauses claiming, logged once.
+// nor delays the first delivery. A spool-wide error (ENOSPC, EDQUOT, EIO, EROFS) pauses
+// claiming, logged once; an entry that cannot be moved (a producer's directory) is logged
+// once, skipped, and tried again every minute without stopping anything else.
 #include <boost/asio/post.hpp>
 
 #include "daemon/engine.hpp"
@@ -41,7 +43,12 @@ void engine::intake() {
   const std::size_t room = std::min<std::size_t>(window_ - held_.size(), intake_batch);
 
   std::vector<std::string> names;
+  std::size_t stuck_seen = 0;
   auto listed = spool_.for_each(jobs::job_state::incoming, [&](const std::string& n) {
+    if (auto s = stuck_.find(n); s != stuck_.end()) {
+      ++stuck_seen;
+      if (now < s->second) return true;
+    }
     names.push_back(n);
     return names.size() < room;
   });
@@ -49,15 +56,28 @@ void engine::intake() {
     log(level::error, "cannot read incoming/: " + listed->message);
     return;
   }
+  // A whole listing that met fewer stuck entries than remembered: forget the ones gone.
+  if (names.size() < room && stuck_seen < stuck_.size()) {
+    std::erase_if(stuck_, [&](const auto& s) { return !spool_.locate(s.first); });
+  }
 
   bool claimed_any = false;
   for (auto& name : names) {
     if (intake_paused_until_) break;  // a spool write failed during this batch
     auto result = spool_.claim(name, clock::now());
+    if (auto* err = std::get_if<jobs::spool_error>(&result); err && !jobs::is_spool_wide(err->code))
+      result = jobs::left_in_place{name, err->message};
     if (auto* err = std::get_if<jobs::spool_error>(&result)) {
       spool_failed(*err);
       break;
     }
+    if (auto* left = std::get_if<jobs::left_in_place>(&result)) {
+      // That entry's problem only: logged once, tried again in a minute.
+      if (stuck_.emplace(name, clock::time_point{}).second) log(level::warning, left->message);
+      stuck_[name] = clock::now() + std::chrono::minutes(1);
+      continue;
+    }
+    stuck_.erase(name);
     if (auto* q = std::get_if<jobs::quarantined>(&result)) {
       log(level::warning, "job " + q->name + ": dead (invalid): " + q->message);
       event({.event = log_event::dead,

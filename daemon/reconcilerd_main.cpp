@@ -1,6 +1,9 @@
 // reconcilerd: the daemon's entry point. Parses the command line, loads the configuration
 // (exit 78 with one line per problem if it is bad), and either checks it (--check) or runs
 // the daemon in the foreground until SIGTERM/SIGINT.
+#include <sys/prctl.h>
+
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
@@ -28,6 +31,12 @@ void usage(std::ostream& out) {
 
 int main(int argc, char** argv) {
   using namespace reconcilerd;
+  // Memory holds secrets: no core dumps, no ptrace by other processes of our user, and
+  // /proc/<pid>/ owned by root (the unit also sets LimitCORE=0).
+  if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+    std::cerr << "reconcilerd: cannot turn core dumps off: " << std::strerror(errno) << "\n";
+    return 1;
+  }
   std::string config_path;
   bool check = false;
   for (int i = 1; i < argc; ++i) {

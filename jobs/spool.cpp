@@ -19,12 +19,17 @@ struct dir_spec {
   const char* name;
   mode_t mode;
 };
-// Indexed like spool::dir_index. Producers (the spool's group) write tmp/ and incoming/.
+// Indexed like spool::dir_index. Producers (the spool's group) create files in tmp/ and
+// incoming/ but may not list them, nor rename or remove each other's (sticky); setgid gives
+// their files the spool's group. The daemon owns the directories, so it may move anything.
+constexpr mode_t drop_mode = S_ISVTX | S_ISGID | 0730;
 constexpr dir_spec dir_specs[] = {
-    {"tmp", 0770},  {"incoming", 0770}, {"active", 0700}, {"deferred", 0700},
-    {"done", 0700}, {"dead", 0700},     {"state", 0700},
+    {"tmp", drop_mode}, {"incoming", drop_mode}, {"active", 0700},
+    {"deferred", 0700}, {"done", 0700},          {"dead", 0700},
+    {"state", 0700},    {"state/expiry", 0700},  {"control", 0700},
 };
-constexpr mode_t root_mode = 0750;
+static_assert(std::size(dir_specs) == 9);
+constexpr mode_t root_mode = 0710;
 
 [[noreturn]] void unusable(const std::filesystem::path& root, const std::string& what, int err) {
   throw std::runtime_error("spool directory " + root.string() + ": " + what + ": " +
@@ -52,7 +57,9 @@ spool::spool(std::filesystem::path root) : root_(std::move(root)) {
   if (::fstat(root_fd_.get(), &root_st) != 0) unusable(root_, "cannot stat it", errno);
   for (int d = 0; d < d_count; ++d) {
     const dir_spec& spec = dir_specs[d];
-    if (::mkdirat(root_fd_.get(), spec.name, spec.mode) == 0)
+    // A new directory gets its exact mode (mkdir drops setgid and applies the umask).
+    bool created = ::mkdirat(root_fd_.get(), spec.name, spec.mode & 0777) == 0;
+    if (created)
       root_dirty_ = true;
     else if (errno != EEXIST)
       unusable(root_, std::string("cannot create ") + spec.name + "/", errno);
@@ -62,6 +69,8 @@ spool::spool(std::filesystem::path root) : root_(std::move(root)) {
                std::string("cannot open ") + spec.name + "/" +
                    (errno == ELOOP || errno == ENOTDIR ? " (must be a real directory)" : ""),
                errno);
+    if (created && ::fchmod(dirs_[d].get(), spec.mode) != 0)
+      unusable(root_, std::string("cannot set the mode of ") + spec.name + "/", errno);
     struct stat st;
     if (::fstat(dirs_[d].get(), &st) != 0)
       unusable(root_, std::string("cannot stat ") + spec.name + "/", errno);
@@ -75,6 +84,20 @@ spool::spool(std::filesystem::path root) : root_(std::move(root)) {
 }
 
 spool::~spool() = default;
+
+bool is_spool_wide(std::error_code ec) {
+  if (ec.category() != std::generic_category() && ec.category() != std::system_category())
+    return false;
+  switch (ec.value()) {
+    case ENOSPC:
+    case EDQUOT:
+    case EIO:
+    case EROFS:
+      return true;
+    default:
+      return false;
+  }
+}
 
 std::vector<std::string> spool::check() const {
   std::vector<std::string> problems;
@@ -225,25 +248,6 @@ std::string spool::unused_name(std::string_view base) const {
     std::string candidate = with_suffix(base, n);
     if (n == 0 && has_sidecar_suffix(candidate)) continue;
     if (!name_in_use(candidate)) return candidate;
-  }
-}
-
-retry_result spool::submit(const std::string& name, std::string_view bytes) {
-  if (!is_valid_job_name(name) || is_hidden_name(name))
-    return spool_error{std::make_error_code(std::errc::invalid_argument),
-                       "\"" + escape_name(name) + "\" is not a valid job name"};
-  std::string temp = "reconcilerctl." + std::to_string(::getpid()) + "." + name;
-  if (auto ec = write_temp(fd(d_tmp), temp, bytes)) return fail(ec, "write " + where(d_tmp, temp));
-  for (int n = 0;; ++n) {
-    std::string target = with_suffix(name, n);
-    auto ec = move_noreplace(fd(d_tmp), temp, fd(d_incoming), target);
-    if (ec == std::errc::file_exists) continue;
-    if (ec) {
-      ::unlinkat(fd(d_tmp), temp.c_str(), 0);
-      return fail(ec, "rename " + where(d_tmp, temp) + " -> " + where(d_incoming, target));
-    }
-    if (::fsync(fd(d_incoming)) != 0) return fail(last_errno(), "fsync incoming/");
-    return target;
   }
 }
 

@@ -1,9 +1,11 @@
 // The spool: the ONLY code that touches paths under spool_dir (tmp incoming active deferred
-// done dead, the private state/ dir, status.json). Every state change is one rename between
-// directories held open as fds; delivery state lives in state/<name>.json, never in the job.
-// Start-up problems throw std::runtime_error; per-job operations return values (a failed
-// operation leaves the job where it was). Durability: see sync() and docs/spool.md.
-// Single-threaded; one daemon per spool (reconcilerctl may use its own spool object).
+// done dead, the private state/ and state/expiry/ dirs, control/, status.json). The daemon
+// never owns, chmod()s, chown()s or touches the times of a job file: producers own them. Every
+// state change is one rename between directories held open as fds; delivery state lives in
+// state/<name>.json, never in the job. Start-up problems throw std::runtime_error; per-job
+// operations return values (a failed operation leaves the job where it was). Durability: see sync()
+// and docs/spool.md. Single-threaded; one daemon per spool (reconcilerctl may use its own spool
+// object).
 #pragma once
 
 #include <chrono>
@@ -50,8 +52,18 @@ struct quarantined {
   std::string message;
 };
 struct gone {};  // vanished before we could take it (removed, or taken by someone else)
+// An entry the daemon cannot move (e.g. a producer's own directory): that entry's problem,
+// not the spool's. It stays where it is; `message` says why, for one log line.
+struct left_in_place {
+  std::string name;  // raw name as found
+  std::string message;
+};
 
-using claim_result = std::variant<claimed, quarantined, gone, spool_error>;
+using claim_result = std::variant<claimed, quarantined, gone, left_in_place, spool_error>;
+
+// Errors that concern the whole spool (claiming pauses until they pass); any other error
+// from one entry is that entry's problem: ENOSPC, EDQUOT, EIO, EROFS.
+bool is_spool_wide(std::error_code ec);
 
 // retry_dead(): the name it now has in incoming/ (suffixed if that name was taken).
 using retry_result = std::variant<std::string, spool_error>;
@@ -62,13 +74,15 @@ struct recover_report {
   std::size_t buries_finished = 0;       // dead/ job whose error.json was still a temp file
   std::size_t error_json_restored = 0;   // dead/ job without any error.json (rewritten)
   std::size_t temps_removed = 0;         // our own stray temp files
-  std::size_t states_removed = 0;        // state/ files of jobs no longer active/deferred
+  std::size_t states_removed = 0;        // state/ files of jobs no longer active/deferred, and
+                                         // expiry markers of jobs no longer in done/
 };
 
 class spool {
  public:
-  // Opens (creating if missing) root and its subdirectories: incoming/ tmp/ 0770, the
-  // rest 0700, both subject to the umask; existing directories keep their modes.
+  // Opens (creating if missing) root and its subdirectories: tmp/ and incoming/ 3730
+  // (sticky, setgid, group may create but not list), the rest 0700; existing directories
+  // keep their modes (systemd/tmpfiles.d lays out the deployed spool).
   // Throws std::runtime_error naming the path and the reason if the spool is unusable.
   explicit spool(std::filesystem::path root);
   ~spool();
@@ -94,15 +108,19 @@ class spool {
 
   // incoming/ -> active/. The file is renamed first (so it is ours), then checked with
   // O_NOFOLLOW|O_NONBLOCK + fstat: anything but a regular file <= 1 MiB with a valid name
-  // is quarantined to dead/ (category invalid). The bytes are read and fsynced.
+  // is quarantined to dead/ (category invalid), and so is a file the daemon may not read
+  // (with a message saying so). An entry that cannot even be moved (a producer's
+  // directory) is left_in_place. Only spool-wide errors (is_spool_wide) are spool_error.
+  // The bytes are read and fsynced.
   claim_result claim(const std::string& name, clock_time now);
   // deferred/ -> active/, same checks, with the persisted state.
   claim_result claim_deferred(const std::string& name, clock_time now);
 
   // active/ -> deferred/, state persisted first (state/<name>.json, fsynced).
   spool_status defer(const std::string& name, const delivery_state& state);
-  // active/ -> done/. The file's mtime is set to now + retention (its expiry, used by
-  // prune_done); retention <= 0 removes it from done/ at once.
+  // active/ -> done/. Its expiry (now + retention) is kept on a daemon-owned marker,
+  // state/expiry/<name> (its mtime), never on the job file; retention <= 0 removes the job
+  // at once.
   spool_status complete(const std::string& name, clock_time now,
                         std::chrono::milliseconds retention);
   // active/ -> dead/ with <name>.error.json (written to a temp name, fsynced, renamed).
@@ -111,8 +129,10 @@ class spool {
   // dead/ -> incoming/ (reconcilerctl retry): removes error.json and the state.
   retry_result retry_dead(const std::string& name);
 
-  // Removes done/ files whose expiry (mtime) is <= now. Returns how many.
-  std::size_t prune_done(clock_time now);
+  // Removes done/ files whose expiry is <= now: the marker's mtime, or for a file without
+  // a marker (completed by an older version, or the marker was lost in a crash) its change
+  // time (set by the rename into done/) + `fallback`. Returns how many.
+  std::size_t prune_done(clock_time now, std::chrono::milliseconds fallback);
 
   // Where a job is (active/ is checked first, then deferred, incoming, dead, done).
   std::optional<job_state> locate(const std::string& name) const;
@@ -124,9 +144,13 @@ class spool {
   // dead/<name>.error.json text, if present.
   std::optional<std::string> error_json_of(const std::string& name) const;
 
-  // Producer-side safe drop (reconcilerctl submit): tmp/ write, fsync, rename into
-  // incoming/ without replacing; returns the name used (suffixed if taken).
-  retry_result submit(const std::string& name, std::string_view bytes);
+  // Producer-side safe drop (reconcilerctl submit), without a spool object: a producer may
+  // only create files in tmp/ and incoming/. Writes tmp/.<name>.<pid>.tmp (0640), fsyncs
+  // it, renames it into incoming/<name> without replacing (EEXIST: a job of that name is
+  // waiting) and makes the rename durable (fsync of incoming/, or syncfs when the producer
+  // may not open incoming/ for reading). Returns the name used.
+  static retry_result submit(const std::filesystem::path& root, const std::string& name,
+                             std::string_view bytes);
   // status.json: written to a temp name, fsynced, renamed (durable after sync()).
   spool_status write_status(std::string_view json);
 
@@ -148,6 +172,8 @@ class spool {
     d_done,
     d_dead,
     d_state,
+    d_expiry,
+    d_control,
     d_count
   };
   static dir_index index_of(job_state s);

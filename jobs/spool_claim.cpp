@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 
 #include "jobs/job_decode.hpp"
 #include "jobs/spool.hpp"
@@ -41,6 +42,26 @@ std::string bad_name_reason(const std::string& name) {
     return "invalid job file name " + shown + ": longer than 200 characters (" +
            std::to_string(name.size()) + ")";
   return "invalid job file name " + shown + ": only A-Z a-z 0-9 . _ - are allowed";
+}
+
+// Why a file the daemon may not open cannot be claimed: the producer's mistake, named.
+std::string unreadable_reason(const struct stat& st) {
+  char mode[8];
+  std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+  return std::string("job file is not readable by the daemon (mode ") + mode + ", owner uid " +
+         std::to_string(st.st_uid) + ", group gid " + std::to_string(st.st_gid) +
+         "): producers must create job files group-readable (0640) in tmp/ and rename them "
+         "into incoming/";
+}
+
+std::string unmovable_reason(int dir, const std::string& name, std::error_code ec) {
+  struct stat st;
+  std::string what = "entry";
+  if (::fstatat(dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
+    what = "directory (owner uid " + std::to_string(st.st_uid) + ")";
+  return "incoming/" + escape_name(name) + " is a " + what +
+         " the daemon cannot move out of incoming/ (" + ec.message() +
+         "); it is left there and skipped: remove it";
 }
 
 bool is_directory_entry_name(const std::string& name) {
@@ -78,6 +99,8 @@ claim_result spool::take(dir_index from, const std::string& name, clock_time now
     if (!ec) break;
     if (ec == std::errc::no_such_file_or_directory) return gone{};
     if (ec == std::errc::file_exists && from == d_incoming && tries < 8) continue;
+    if (from == d_incoming && !is_spool_wide(ec))
+      return left_in_place{name, unmovable_reason(fd(from), name, ec)};
     return fail(ec, "rename " + where(from, name) + " -> " + where(d_active, target));
   }
   mark(from);
@@ -94,6 +117,8 @@ claim_result spool::take(dir_index from, const std::string& name, clock_time now
 
   unique_fd f(::openat(fd(d_active), target.c_str(),
                        O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+  if (!f && (errno == EACCES || errno == EPERM))
+    return quarantine(d_active, target, state, unreadable_reason(st), now);
   struct stat fst;
   if (!f || ::fstat(f.get(), &fst) != 0 || fst.st_ino != st.st_ino || fst.st_dev != st.st_dev)
     return quarantine(d_active, target, state, "job file changed while it was being opened", now);
@@ -106,6 +131,8 @@ claim_result spool::take(dir_index from, const std::string& name, clock_time now
     return quarantine(d_active, target, state, "job file is larger than 1 MiB", now);
   // The bytes are made durable by the next sync() (one syncfs for the whole batch).
   if (!ec) data_dirty_ = true;
+  if (ec && !is_spool_wide(ec))
+    return quarantine(d_active, target, state, "cannot read the job file: " + ec.message(), now);
   if (ec) {
     // Put it back where it was: it has not been claimed.
     if (!move_noreplace(fd(d_active), target, fd(from), name)) mark(from);
@@ -130,6 +157,8 @@ claim_result spool::quarantine(dir_index from, const std::string& name, delivery
   if (auto ec = move_noreplace(fd(from), name, fd(d_dead), target)) {
     ::unlinkat(fd(d_dead), temp.c_str(), 0);
     if (ec == std::errc::no_such_file_or_directory) return gone{};
+    if (from == d_incoming && !is_spool_wide(ec))
+      return left_in_place{name, unmovable_reason(fd(from), name, ec)};
     return fail(ec, "rename " + where(from, name) + " -> " + where(d_dead, target));
   }
   mark(from);

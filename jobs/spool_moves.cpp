@@ -1,6 +1,7 @@
 // The state changes after a claim: defer, complete, bury, retry_dead, prune_done. Each is
-// one rename of the job file (never rewritten); what must survive with it (state file,
-// error.json) is written to a temp name and fsynced first. A failure leaves the job where
+// one rename of the job file (never rewritten, its metadata never touched: producers own
+// job files); what must survive with it (state file, error.json) is written to a temp name
+// and fsynced first. A failure leaves the job where
 // it was and returns the error.
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -52,16 +53,21 @@ spool_status spool::complete(const std::string& name, clock_time now,
     drop_state(name);
     return {};
   }
-  // Postfix-style: the file's mtime carries its expiry; the bytes are not touched.
-  timespec times[2] = {to_timespec(now), to_timespec(now + retention)};
-  if (::utimensat(fd(d_active), name.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0)
-    return {fail(last_errno(), "set expiry of " + where(d_active, name))};
   std::string target = exists_at(fd(d_done), name) ? unused_name(name) : name;
   if (auto ec = move_noreplace(fd(d_active), name, fd(d_done), target))
     return {fail(ec, "rename " + where(d_active, name) + " -> " + where(d_done, target))};
   mark(d_active);
   mark(d_done);
   drop_state(name);
+  // The expiry goes on a marker the daemon owns (Postfix's mtime trick, on our own file):
+  // the job file belongs to its producer. Without the marker (a crash right here, a
+  // failed write) prune_done falls back to the file's change time.
+  unique_fd marker(::openat(fd(d_expiry), target.c_str(),
+                            O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (marker) {
+    timespec times[2] = {to_timespec(now), to_timespec(now + retention)};
+    if (::futimens(marker.get(), times) == 0) mark(d_expiry);
+  }
   return {};
 }
 
@@ -113,20 +119,33 @@ retry_result spool::retry_dead(const std::string& name) {
   }
 }
 
-std::size_t spool::prune_done(clock_time now) {
+std::size_t spool::prune_done(clock_time now, std::chrono::milliseconds fallback) {
+  const timespec limit = to_timespec(now);
+  const timespec back = to_timespec(clock_time{} + fallback);
+  auto not_after = [](const timespec& a, const timespec& b) {
+    return a.tv_sec < b.tv_sec || (a.tv_sec == b.tv_sec && a.tv_nsec <= b.tv_nsec);
+  };
   std::vector<std::string> expired;
-  timespec limit = to_timespec(now);
   (void)scan(d_done, [&](const std::string& name) {
     struct stat st;
-    if (::fstatat(fd(d_done), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-        (st.st_mtim.tv_sec < limit.tv_sec ||
-         (st.st_mtim.tv_sec == limit.tv_sec && st.st_mtim.tv_nsec <= limit.tv_nsec)))
-      expired.push_back(name);
+    if (is_hidden_name(name)) return true;
+    if (::fstatat(fd(d_expiry), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+      if (not_after(st.st_mtim, limit)) expired.push_back(name);
+    } else if (::fstatat(fd(d_done), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+      timespec expiry{st.st_ctim.tv_sec + back.tv_sec, st.st_ctim.tv_nsec + back.tv_nsec};
+      if (expiry.tv_nsec >= 1'000'000'000) {
+        expiry.tv_nsec -= 1'000'000'000;
+        ++expiry.tv_sec;
+      }
+      if (not_after(expiry, limit)) expired.push_back(name);
+    }
     return true;
   });
   std::size_t removed = 0;
-  for (const auto& name : expired)
+  for (const auto& name : expired) {
     if (::unlinkat(fd(d_done), name.c_str(), 0) == 0) ++removed;
+    if (::unlinkat(fd(d_expiry), name.c_str(), 0) == 0) mark(d_expiry);
+  }
   if (removed) mark(d_done);
   return removed;
 }

@@ -124,6 +124,17 @@ recover_report spool::recover(clock_time now) {
       mark(d_state);
     }
   }
+  // state/expiry/: markers whose done/ file is gone (pruned before a crash, or removed).
+  std::vector<std::string> markers;
+  (void)scan(d_expiry, [&](const std::string& name) {
+    if (!exists_at(fd(d_done), name)) markers.push_back(name);
+    return true;
+  });
+  for (const auto& name : markers)
+    if (::unlinkat(fd(d_expiry), name.c_str(), 0) == 0) {
+      ++report.states_removed;
+      mark(d_expiry);
+    }
   if (::unlinkat(root_fd_.get(), ".status.json.tmp", 0) == 0) {
     ++report.temps_removed;
     root_dirty_ = true;

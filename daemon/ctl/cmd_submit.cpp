@@ -1,31 +1,48 @@
-// `reconcilerctl submit FILE...`: the safe drop for producers. Each file is copied into
-// <spool_dir>/tmp/ under a hidden name, fsynced, renamed into incoming/ under its own
-// name (never replacing a job already there) and incoming/ is fsynced. The content is not
-// checked here (`reconcilerctl check` does that); the daemon dead-letters bad jobs.
+// `reconcilerctl submit [--spool DIR] FILE...`: the safe drop for producers (spool::submit:
+// tmp/, fsync, rename into incoming/ under the file's own name, never replacing a waiting
+// job, rename made durable). A producer usually may not read the daemon's configuration
+// (it holds secrets): the spool comes from --spool, else from the configuration when it is
+// readable, else /var/spool/reconcilerd (see spool_for_submit in ctl.cpp). The content is
+// not checked here (`reconcilerctl check` does that); the daemon dead-letters bad jobs.
 #include <filesystem>
 
 #include "daemon/ctl/commands.hpp"
 #include "daemon/ctl/file_ops.hpp"
-#include "jobs/spool_names.hpp"
+#include "jobs/spool.hpp"
 
 namespace reconcilerd::ctl {
 
 namespace {
 constexpr const char* submit_usage =
-    "usage: reconcilerctl submit FILE...\n"
+    "usage: reconcilerctl submit [--spool DIR] FILE...\n"
     "\n"
     "Drops each job FILE into the spool safely: copy into tmp/, fsync, rename into\n"
-    "incoming/ under the file's own name, fsync incoming/. The name must match\n"
-    "[A-Za-z0-9._-]{1,200}, not start with '.', and not be taken in incoming/.\n"
+    "incoming/ under the file's own name (group-readable, 0640), make the rename durable.\n"
+    "The name must match [A-Za-z0-9._-]{1,200}, not start with '.', and not be taken in\n"
+    "incoming/. The spool is DIR, else spool_dir of the configuration if it is readable,\n"
+    "else /var/spool/reconcilerd (producers need not read the configuration).\n"
     "Exit status 1 if any file was not submitted.\n";
 }  // namespace
 
 int cmd_submit(context& c, const args_t& args) {
   if (wants_help(c, args, submit_usage)) return success;
-  if (args.empty()) return usage(c, "submit", "give at least one FILE", submit_usage);
+  args_t files;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--spool") {
+      if (++i >= args.size()) return usage(c, "submit", "--spool needs a DIR", submit_usage);
+      c.cfg.spool_dir = args[i];
+    } else if (args[i].starts_with("--spool=")) {
+      c.cfg.spool_dir = args[i].substr(8);
+    } else if (args[i].starts_with("-")) {
+      return usage(c, "submit", "unknown option " + args[i], submit_usage);
+    } else {
+      files.push_back(args[i]);
+    }
+  }
+  if (files.empty()) return usage(c, "submit", "give at least one FILE", submit_usage);
   auto root = std::filesystem::path(c.cfg.spool_dir);
   int rc = success;
-  for (auto& file : args) {
+  for (auto& file : files) {
     std::string name = std::filesystem::path(file).filename().string();
     auto fail = [&](const std::string& why) {
       c.err << file << ": not submitted: " << why << "\n";
@@ -33,7 +50,7 @@ int cmd_submit(context& c, const args_t& args) {
     };
     if (!jobs::is_valid_job_name(name) || jobs::is_hidden_name(name) ||
         jobs::has_sidecar_suffix(name)) {
-      fail("the name \"" + name +
+      fail("the name \"" + jobs::escape_name(name) +
            "\" is not a valid job name ([A-Za-z0-9._-]{1,200}, not starting with '.', not "
            "ending in .error.json)");
       continue;
@@ -46,13 +63,13 @@ int cmd_submit(context& c, const args_t& args) {
                                                             : ec.message());
       continue;
     }
-    auto ec = drop_file((root / "tmp").string(), (root / "incoming").string(), name, bytes);
-    if (ec == std::errc::file_exists) {
-      fail("incoming/" + name + " already exists (a job of that name is waiting)");
-    } else if (ec) {
-      fail(ec.message());
+    auto result = jobs::spool::submit(root, name, bytes);
+    if (auto* e = std::get_if<jobs::spool_error>(&result)) {
+      fail(e->code == std::errc::file_exists
+               ? "incoming/" + name + " already exists (a job of that name is waiting)"
+               : e->message);
     } else {
-      c.out << "submitted " << name << "\n";
+      c.out << "submitted " << name << " into " << (root / "incoming").string() << "\n";
     }
   }
   return rc;

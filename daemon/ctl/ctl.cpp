@@ -1,6 +1,7 @@
 // Global options, command dispatch, the shared usage helpers.
 #include "daemon/ctl/ctl.hpp"
 
+#include <fstream>
 #include <ostream>
 
 #include "daemon/ctl/commands.hpp"
@@ -41,6 +42,14 @@ constexpr command commands[] = {
     {"resume", cmd_resume}, {"check", cmd_check}, {"render", cmd_render}, {"submit", cmd_submit},
 };
 
+bool has_option(const args_t& args, const std::string& option) {
+  for (auto& a : args)
+    if (a == option || a.starts_with(option + "=")) return true;
+  return false;
+}
+
+bool readable(const std::string& path) { return std::ifstream(path).is_open(); }
+
 }  // namespace
 
 int usage(context& c, const char* command, const std::string& message, const char* usage_text) {
@@ -60,6 +69,7 @@ bool wants_help(context& c, const args_t& args, const char* usage_text) {
 int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
         std::chrono::system_clock::time_point now) {
   std::string config_path = default_config_path;
+  bool config_given = false;
   std::size_t i = 0;
   for (; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -72,8 +82,10 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
         return usage_error;
       }
       config_path = args[++i];
+      config_given = true;
     } else if (a.starts_with("--config=")) {
       config_path = a.substr(9);
+      config_given = true;
     } else if (a.starts_with("-")) {
       err << "reconcilerctl: unknown option " << a << "\n" << main_usage;
       return usage_error;
@@ -98,6 +110,15 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   context help_ctx{{}, out, err, now};
   for (auto& a : rest)
     if (a == "--help" || a == "-h") return cmd->fn(help_ctx, {"--help"});
+
+  // A producer's `submit` needs only the spool: --spool, or the configuration when it can
+  // be read, or the default spool (the configuration may hold secrets producers can't read).
+  if (cmd->fn == cmd_submit &&
+      (has_option(rest, "--spool") || (!config_given && !readable(config_path)))) {
+    context ctx{{}, out, err, now};
+    ctx.cfg.spool_dir = default_spool_dir;
+    return cmd->fn(ctx, rest);
+  }
 
   auto loaded = load_config_redacted(config_path);
   if (!loaded.value) {

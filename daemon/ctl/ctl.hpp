@@ -14,6 +14,7 @@ namespace reconcilerd::ctl {
 enum exit_code : int { success = 0, failure = 1, usage_error = 2 };
 
 inline constexpr const char* default_config_path = "/etc/reconcilerd/reconcilerd.yaml";
+inline constexpr const char* default_spool_dir = "/var/spool/reconcilerd";
 
 // `args` excludes the program name. `now` is "the current time" (status staleness, ages).
 int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,

@@ -66,14 +66,14 @@ BOOST_AUTO_TEST_CASE(submit_drops_files_safely) {
        (env.dir / "out" / "bad name.json").string(), (env.dir / "out" / "link.json").string(),
        (env.dir / "out" / "inv-7.json").string()});
   BOOST_TEST(r.rc == 1);
-  BOOST_TEST(r.out == "submitted inv-7.json\n");
+  BOOST_TEST(r.out == "submitted inv-7.json into " + (env.root / "incoming").string() + "\n");
   auto p = [&](const char* n) { return (env.dir / "out" / n).string(); };
   BOOST_TEST(r.err ==
              p(".hidden") +
                  ": not submitted: the name \".hidden\" is not a valid job name "
                  "([A-Za-z0-9._-]{1,200}, not starting with '.', not ending in .error.json)\n" +
                  p("bad name.json") +
-                 ": not submitted: the name \"bad name.json\" is not a valid job name "
+                 ": not submitted: the name \"bad\\x20name.json\" is not a valid job name "
                  "([A-Za-z0-9._-]{1,200}, not starting with '.', not ending in .error.json)\n" +
                  p("link.json") + ": not submitted: a symbolic link\n" + p("inv-7.json") +
                  ": not submitted: incoming/inv-7.json already exists (a job of that name is "
@@ -85,6 +85,46 @@ BOOST_AUTO_TEST_CASE(submit_drops_files_safely) {
   BOOST_REQUIRE(::stat((env.root / "incoming" / "inv-7.json").c_str(), &st) == 0);
   BOOST_TEST((st.st_mode & 0777) == 0640u);
   BOOST_TEST(env.run({"submit"}).rc == 2);
+}
+
+// A producer who may not read the configuration: --spool names the spool, and without
+// --spool an unreadable default configuration is not an error (the default spool is used).
+BOOST_AUTO_TEST_CASE(submit_with_spool_needs_no_config) {
+  ctl_env env;
+  write_file(env.dir / "out" / "inv-8.json", good);
+  std::ostringstream out, err;
+  int rc =
+      reconcilerd::ctl::run({"--config", (env.dir / "missing.yaml").string(), "submit", "--spool",
+                             env.root.string(), (env.dir / "out" / "inv-8.json").string()},
+                            out, err, std::chrono::system_clock::now());
+  BOOST_TEST(rc == 0);
+  BOOST_TEST(err.str() == "");
+  BOOST_TEST(out.str() == "submitted inv-8.json into " + (env.root / "incoming").string() + "\n");
+  BOOST_TEST(read_file(env.root / "incoming" / "inv-8.json") == good);
+  BOOST_TEST(((fs::status(env.root / "incoming" / "inv-8.json").permissions() & fs::perms::all) ==
+              (fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read)));
+  BOOST_TEST(env.names("tmp").empty());
+
+  // --spool=DIR form, and a bad option.
+  std::ostringstream out2, err2;
+  write_file(env.dir / "out" / "inv-9.json", good);
+  rc = reconcilerd::ctl::run(
+      {"submit", "--spool=" + env.root.string(), (env.dir / "out" / "inv-9.json").string()}, out2,
+      err2, std::chrono::system_clock::now());
+  BOOST_TEST(rc == 0);
+  BOOST_TEST(err2.str() == "");
+  std::ostringstream out3, err3;
+  rc = reconcilerd::ctl::run({"submit", "--spool"}, out3, err3, std::chrono::system_clock::now());
+  BOOST_TEST(rc == 2);
+  BOOST_TEST(err3.str().starts_with("reconcilerctl submit: --spool needs a DIR\n"));
+
+  // An explicitly named configuration that cannot be read is still an error.
+  std::ostringstream out4, err4;
+  rc = reconcilerd::ctl::run({"--config", (env.dir / "missing.yaml").string(), "submit",
+                              (env.dir / "out" / "inv-9.json").string()},
+                             out4, err4, std::chrono::system_clock::now());
+  BOOST_TEST(rc == 1);
+  BOOST_TEST(err4.str().find("cannot use the configuration") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(resume_writes_a_control_request) {

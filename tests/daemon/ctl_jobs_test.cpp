@@ -40,9 +40,9 @@ struct ctl_spool {
                                       "    token_credential: erp-token\n");
     jobs::spool sp(root);
     auto t0 = at("2026-11-01T10:00:00Z");
-    BOOST_REQUIRE(std::holds_alternative<std::string>(sp.submit("a.json", job_a)));
-    BOOST_REQUIRE(std::holds_alternative<std::string>(sp.submit("b.json", job_b)));
-    BOOST_REQUIRE(std::holds_alternative<std::string>(sp.submit("c.json", job_c)));
+    BOOST_REQUIRE(std::holds_alternative<std::string>(jobs::spool::submit(root, "a.json", job_a)));
+    BOOST_REQUIRE(std::holds_alternative<std::string>(jobs::spool::submit(root, "b.json", job_b)));
+    BOOST_REQUIRE(std::holds_alternative<std::string>(jobs::spool::submit(root, "c.json", job_c)));
     // b: one failed attempt, deferred.
     BOOST_REQUIRE(std::holds_alternative<jobs::claimed>(sp.claim("b.json", t0)));
     jobs::delivery_state sb;

@@ -71,6 +71,9 @@ BOOST_AUTO_TEST_CASE(status_log_tells_a_jobs_whole_life) {
   d.drop("life.json", job(3));
   BOOST_TEST_INFO(d.log());
   BOOST_TEST(d.wait_in("done", "life.json"));
+  // The event is written right after the move into done/: wait for it, not just the move.
+  BOOST_TEST(wait_until(
+      [&] { return d.status_log().find(R"("event":"delivered")") != std::string::npos; }, 10s));
   std::vector<std::string> events;
   std::istringstream lines(d.status_log());
   for (std::string line; std::getline(lines, line);) {

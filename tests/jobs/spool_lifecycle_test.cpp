@@ -30,11 +30,14 @@ BOOST_AUTO_TEST_CASE(creates_tree_with_modes_and_checks_clean) {
   ::umask(old);
   auto mode = [&](const char* d) { return fs::status(t / "a" / "spool" / d).permissions(); };
   using p = fs::perms;
-  BOOST_TEST((mode("incoming") == (p::owner_all | p::group_read | p::group_exec)));
-  BOOST_TEST((mode("tmp") == (p::owner_all | p::group_read | p::group_exec)));
-  for (const char* d : {"active", "deferred", "done", "dead", "state"}) BOOST_TEST_CONTEXT(d) {
-      BOOST_TEST((mode(d) == p::owner_all));
-    }
+  // Producers may create files in tmp/ and incoming/, not list them, not rename or remove
+  // each other's (sticky); setgid hands their files the spool's group (mode 3730).
+  const auto drop = p::owner_all | p::group_write | p::group_exec | p::set_gid | p::sticky_bit;
+  BOOST_TEST((mode("incoming") == drop));
+  BOOST_TEST((mode("tmp") == drop));
+  BOOST_TEST((mode("") == (p::owner_all | p::group_exec)));
+  for (const char* d : {"active", "deferred", "done", "dead", "state", "state/expiry", "control"})
+    BOOST_TEST_CONTEXT(d) { BOOST_TEST((mode(d) == p::owner_all)); }
   BOOST_TEST(s.check().empty());
   fs::remove(t / "a" / "spool" / "done");
   auto problems = s.check();
@@ -78,13 +81,19 @@ BOOST_AUTO_TEST_CASE(claim_complete_keeps_bytes_and_expires) {
   BOOST_TEST(c.state.attempts == 0);
   BOOST_TEST((c.state.first_seen == t0));
   BOOST_TEST(where_is(s, "a.json") == "active");
+  const auto mtime_before = fs::last_write_time(root / "active" / "a.json");
   BOOST_TEST(s.complete("a.json", t0, 1h).ok());
   BOOST_TEST(s.sync().ok());
   BOOST_TEST(read_file(root / "done" / "a.json") == good_job);
+  // The producer's file keeps its times (the daemon may not own it); the expiry is on the
+  // daemon's marker.
+  BOOST_TEST((fs::last_write_time(root / "done" / "a.json") == mtime_before));
+  BOOST_TEST(fs::exists(root / "state" / "expiry" / "a.json"));
   BOOST_TEST(s.list(rj::job_state::done) == std::vector<std::string>{"a.json"});
-  BOOST_TEST(s.prune_done(t0 + 59min) == 0u);
-  BOOST_TEST(s.prune_done(t0 + 1h) == 1u);
+  BOOST_TEST(s.prune_done(t0 + 59min, 0ms) == 0u);
+  BOOST_TEST(s.prune_done(t0 + 1h, 0ms) == 1u);
   BOOST_TEST(where_is(s, "a.json") == "nowhere");
+  BOOST_TEST(!fs::exists(root / "state" / "expiry" / "a.json"));
 
   write_file(root / "incoming" / "b.json", good_job);
   claim_ok(s, "b.json", t0);
@@ -257,17 +266,45 @@ BOOST_AUTO_TEST_CASE(failures_leave_the_job_in_place) {
   BOOST_TEST(s2.defer("f.json", {}).error->code.value() == ENOENT);
 }
 
+// A done/ file without an expiry marker (completed by an older version, or the marker was
+// lost in a crash) expires at its change time (the rename into done/) + the fallback.
+BOOST_AUTO_TEST_CASE(prune_without_marker_uses_change_time) {
+  temp_dir t;
+  const fs::path root = t / "spool";
+  rj::spool s(root);
+  const auto now = std::chrono::system_clock::now();
+  write_file(root / "incoming" / "m.json", good_job);
+  claim_ok(s, "m.json", now);
+  BOOST_TEST(s.complete("m.json", now, 24h).ok());
+  fs::remove(root / "state" / "expiry" / "m.json");
+  BOOST_TEST(s.prune_done(now + 1h, 2h) == 0u);
+  BOOST_TEST(s.prune_done(now + 2h + 1min, 2h) == 1u);
+  BOOST_TEST(where_is(s, "m.json") == "nowhere");
+  // recover() removes markers whose done/ file is gone.
+  write_file(root / "state" / "expiry" / "orphan.json", "");
+  BOOST_TEST(s.recover(now).states_removed == 1u);
+  BOOST_TEST(!fs::exists(root / "state" / "expiry" / "orphan.json"));
+}
+
+BOOST_AUTO_TEST_CASE(spool_wide_errors_table) {
+  for (int e : {ENOSPC, EDQUOT, EIO, EROFS})
+    BOOST_TEST(rj::is_spool_wide({e, std::generic_category()}), e);
+  for (int e : {EACCES, EPERM, ENOENT, EEXIST, EISDIR, ENOTDIR, ENOTEMPTY, EXDEV, EBUSY, ELOOP})
+    BOOST_TEST(!rj::is_spool_wide({e, std::generic_category()}), e);
+}
+
 BOOST_AUTO_TEST_CASE(submit_and_status) {
   temp_dir t;
   const fs::path root = t / "spool";
   rj::spool s(root);
-  auto a = s.submit("j.json", good_job);
-  auto b = s.submit("j.json", "{}");
+  auto a = rj::spool::submit(root, "j.json", good_job);
+  auto b = rj::spool::submit(root, "j.json", "{}");
   BOOST_TEST(std::get<std::string>(a) == "j.json");
-  BOOST_TEST(std::get<std::string>(b) == "j.json.dup1");
-  BOOST_TEST(read_file(root / "incoming" / "j.json.dup1") == "{}");
+  BOOST_TEST(std::get<rj::spool_error>(b).code.value() == EEXIST);
+  BOOST_TEST(read_file(root / "incoming" / "j.json") == good_job);
   BOOST_TEST(fs::is_empty(root / "tmp"));
-  BOOST_TEST(std::holds_alternative<rj::spool_error>(s.submit("bad name", "{}")));
+  BOOST_TEST(std::holds_alternative<rj::spool_error>(rj::spool::submit(root, "bad name", "{}")));
+  BOOST_TEST(std::holds_alternative<rj::spool_error>(rj::spool::submit(root, ".hidden", "{}")));
   BOOST_TEST(s.write_status(R"({"ok":true})").ok());
   BOOST_TEST(s.sync().ok());
   BOOST_TEST(read_file(root / "status.json") == R"({"ok":true})");
