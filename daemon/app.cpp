@@ -17,9 +17,9 @@
 #include "config/load.hpp"
 #include "daemon/engine.hpp"
 #include "daemon/log.hpp"
-#include "daemon/metrics.hpp"
+#include "daemon/status/metrics.hpp"
 #include "daemon/sd_notify.hpp"
-#include "daemon/status_writer.hpp"
+#include "daemon/status/status_writer.hpp"
 #include "daemon/watcher.hpp"
 #include "jobs/job_decode.hpp"
 

@@ -9,8 +9,8 @@
 
 #include "daemon/ctl/commands.hpp"
 #include "daemon/ctl/file_ops.hpp"
-#include "daemon/status_json_text.hpp"
-#include "daemon/status_time.hpp"
+#include "daemon/status/status_json_text.hpp"
+#include "daemon/status/status_time.hpp"
 #include "jobs/job_decode.hpp"
 #include "jobs/spool.hpp"
 

@@ -8,8 +8,8 @@
 
 #include "daemon/ctl/commands.hpp"
 #include "daemon/ctl/status_file.hpp"
-#include "daemon/status_json_text.hpp"
-#include "daemon/status_time.hpp"
+#include "daemon/status/status_json_text.hpp"
+#include "daemon/status/status_time.hpp"
 
 namespace reconcilerd::ctl {
 

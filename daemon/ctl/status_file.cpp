@@ -11,7 +11,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "daemon/status_time.hpp"
+#include "daemon/status/status_time.hpp"
 
 namespace reconcilerd::ctl {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <variant>
 
-#include "daemon/status_snapshot.hpp"
+#include "daemon/status/status_snapshot.hpp"
 
 namespace reconcilerd::ctl {
 

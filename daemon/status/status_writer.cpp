@@ -1,6 +1,6 @@
 // Builds status.json by hand (fixed key order, "1.25" not "1.25E0") and writes files
 // atomically with POSIX calls.
-#include "daemon/status_writer.hpp"
+#include "daemon/status/status_writer.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -10,8 +10,8 @@
 #include <cmath>
 #include <filesystem>
 
-#include "daemon/status_json_text.hpp"
-#include "daemon/status_time.hpp"
+#include "daemon/status/status_json_text.hpp"
+#include "daemon/status/status_time.hpp"
 
 namespace reconcilerd::daemon {
 

@@ -1,5 +1,5 @@
 // JSON quoting and number formatting with std::to_chars.
-#include "daemon/status_json_text.hpp"
+#include "daemon/status/status_json_text.hpp"
 
 #include <charconv>
 #include <cmath>

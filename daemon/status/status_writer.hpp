@@ -10,7 +10,7 @@
 #include <string_view>
 #include <system_error>
 
-#include "daemon/status_snapshot.hpp"
+#include "daemon/status/status_snapshot.hpp"
 
 namespace reconcilerd::daemon {
 

@@ -1,5 +1,5 @@
 // RFC 3339 formatting and parsing with <chrono> calendar types (no time zones, no locale).
-#include "daemon/status_time.hpp"
+#include "daemon/status/status_time.hpp"
 
 #include <cstdio>
 

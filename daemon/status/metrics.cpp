@@ -1,10 +1,10 @@
 // Renders the metric families one after another, each with its HELP and TYPE lines.
-#include "daemon/metrics.hpp"
+#include "daemon/status/metrics.hpp"
 
 #include <chrono>
 
-#include "daemon/status_json_text.hpp"
-#include "daemon/status_writer.hpp"
+#include "daemon/status/status_json_text.hpp"
+#include "daemon/status/status_writer.hpp"
 
 namespace reconcilerd::daemon {
 

@@ -1,6 +1,6 @@
 // Status log: exact lines for a job's whole life, and rotation followed by itself
 // (rename, removal) and on reopen().
-#include "daemon/status_log.hpp"
+#include "daemon/status/status_log.hpp"
 
 #include <sys/stat.h>
 
@@ -9,7 +9,7 @@
 #include <cerrno>
 #include <filesystem>
 
-#include "daemon/status_time.hpp"
+#include "daemon/status/status_time.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace rd = reconcilerd::daemon;

@@ -7,7 +7,7 @@
 #include <string>
 #include <system_error>
 
-#include "daemon/status_snapshot.hpp"
+#include "daemon/status/status_snapshot.hpp"
 
 namespace reconcilerd::daemon {
 

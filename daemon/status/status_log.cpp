@@ -1,5 +1,5 @@
 // JSON line building and the append-only file with rotation detection.
-#include "daemon/status_log.hpp"
+#include "daemon/status/status_log.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -7,8 +7,8 @@
 
 #include <cerrno>
 
-#include "daemon/status_json_text.hpp"
-#include "daemon/status_time.hpp"
+#include "daemon/status/status_json_text.hpp"
+#include "daemon/status/status_time.hpp"
 
 namespace reconcilerd::daemon {
 

@@ -1,6 +1,6 @@
 // status.json: golden text for a fixed snapshot, valid JSON, atomic replacement, and the
 // RFC 3339 / JSON text helpers it is built from.
-#include "daemon/status_writer.hpp"
+#include "daemon/status/status_writer.hpp"
 
 #include <sys/stat.h>
 
@@ -9,8 +9,8 @@
 #include <cerrno>
 #include <filesystem>
 
-#include "daemon/status_json_text.hpp"
-#include "daemon/status_time.hpp"
+#include "daemon/status/status_json_text.hpp"
+#include "daemon/status/status_time.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace rd = reconcilerd::daemon;

@@ -6,8 +6,8 @@
 #include <sstream>
 
 #include "daemon/ctl/ctl.hpp"
-#include "daemon/status_time.hpp"
-#include "daemon/status_writer.hpp"
+#include "daemon/status/status_time.hpp"
+#include "daemon/status/status_writer.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace rd = reconcilerd::daemon;

@@ -1,6 +1,6 @@
 // Prometheus text: golden output for a fixed snapshot, and a structural check of the
 // exposition format (HELP/TYPE before samples, names, label syntax, histograms).
-#include "daemon/metrics.hpp"
+#include "daemon/status/metrics.hpp"
 
 #include <sys/stat.h>
 
@@ -10,7 +10,7 @@
 #include <set>
 #include <sstream>
 
-#include "daemon/status_time.hpp"
+#include "daemon/status/status_time.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace rd = reconcilerd::daemon;

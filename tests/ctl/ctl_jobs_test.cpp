@@ -4,7 +4,7 @@
 #include <sstream>
 
 #include "daemon/ctl/ctl.hpp"
-#include "daemon/status_time.hpp"
+#include "daemon/status/status_time.hpp"
 #include "jobs/spool.hpp"
 #include "tests/support/temp_dir.hpp"
 
