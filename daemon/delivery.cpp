@@ -1,8 +1,8 @@
 // Delivery: one dispatcher coroutine per backend starts requests when the backend's
 // health, its pacer (token bucket + concurrency + pauses) and the job queue all allow;
 // each request runs in its own coroutine: build (adapter) -> send (transport) -> classify
-// (adapter) -> decide (retry policy) -> act (spool move) -> log. The dispatcher sleeps on
-// a timer until the earliest moment something can change, and is woken by events.
+// (adapter) -> decide (verdict.hpp, pure) -> act (spool move, health, stats) -> log. The dispatcher
+// sleeps on a timer until the earliest moment something can change, and is woken by events.
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -11,6 +11,7 @@
 #include "daemon/engine.hpp"
 #include "daemon/log.hpp"
 #include "daemon/transport/transport_errors.hpp"
+#include "daemon/verdict.hpp"
 #include "jobs/retry_policy.hpp"
 
 namespace reconcilerd::daemon {
@@ -66,17 +67,6 @@ net::awaitable<void> engine::dispatch(std::string name) {
   }
   b->dispatching = false;
 }
-
-namespace {
-
-// Whether an answer (or its absence) leaves it open that the server applied the update.
-bool maybe_applied(const transport::result& r) {
-  if (r.error != transport::error_kind::none) return r.maybe_sent;
-  const unsigned s = r.response->status;
-  return s == 500 || s == 502 || s == 504 || s == 408 || (s >= 200 && s < 300);
-}
-
-}  // namespace
 
 net::awaitable<void> engine::deliver(std::string backend, std::string name, send_role role) {
   backend_runtime* b = find(backend);
@@ -174,99 +164,69 @@ net::awaitable<void> engine::deliver(std::string backend, std::string name, send
   b = find(backend);  // the runtime outlives requests (backends are never erased)
   b->stats.latency.observe(std::chrono::duration<double>(now - t0).count());
 
-  backends::outcome o;
-  std::optional<int> http_status;
+  // Decide first ...
+  attempt_answer answer;
   if (r.error == transport::error_kind::cancelled) {
-    // Shutdown cut the request off: no verdict; the job stays in active/ for recovery.
+    answer.what = attempt_answer::kind::cancelled;
     log(level::debug, "job " + name + ": request cancelled: " + r.detail);
-    queue_.reschedule(name, clock::now());
+  } else if (r.error != transport::error_kind::none) {
+    answer.what = attempt_answer::kind::transport_error;
+    answer.outcome.message = std::string(transport::to_string(r.error)) + ": " + r.detail;
+    answer.may_have_reached = r.maybe_sent;
+    answer.host_failure = transport::counts_as_backend_failure(r.error);
+  } else {
+    answer.http_status = static_cast<int>(r.response->status);
+    answer.outcome = b->adapter->classify(*r.response, h.job);
+  }
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  const verdict v = decide(answer, {.safe_to_repeat = h.safe_to_repeat,
+                                    .attempts = h.state.attempts,
+                                    .first_seen = h.state.first_seen.value_or(wall),
+                                    .now = wall,
+                                    .retry = b->cfg.retry,
+                                    .jitter = u(rng_),
+                                    .same_settings = generation == b->generation,
+                                    .invoice_id = h.job.invoice_id});
+  // ... then act.
+  if (v.step == next_step::requeue && answer.what == attempt_answer::kind::cancelled) {
+    // No verdict: the job stays in active/ (recovered at the next start) or is tried again.
+    queue_.reschedule(name, wall);
     abandon();
     co_return;
   }
-  if (r.error != transport::error_kind::none) {
-    o.kind = backends::outcome_kind::retry;
-    o.message = std::string(transport::to_string(r.error)) + ": " + r.detail;
-    if (transport::counts_as_backend_failure(r.error))
-      b->health.on_failure(role, now);
-    else
-      b->health.on_success(role, now);  // the host answered (e.g. an oversize body)
-  } else {
-    http_status = static_cast<int>(r.response->status);
-    o = b->adapter->classify_for(*r.response, h.job);
-    if (r.response->status == 429) ++b->stats.throttled_total;
-    if (o.kind == backends::outcome_kind::retry && r.response->status >= 500)
-      b->health.on_failure(role, now);
-    else if (o.kind != backends::outcome_kind::suspend)
-      b->health.on_success(role, now);
-  }
-  ++h.state.attempts;  // every try counts (max_attempts); auth refusals are given back below
+  const auto http_status = answer.http_status;
+  apply_health(*b, v.health, role, v.message, now);
+  if (http_status == 429) ++b->stats.throttled_total;
+  h.state.attempts = v.attempts;
   h.state.sending_unsafe = false;  // the answer (or its absence) is known now
   h.state.last_http_status = http_status;
   finish_flight();
-  if (http_status) pace_after_answer(*b, o, *http_status, now);
-  if (http_status && o.kind != backends::outcome_kind::suspend) b->verified = true;
+  if (http_status) pace_after_answer(*b, answer.outcome, *http_status, now);
+  if (v.credentials_proven) b->verified = true;
+  if (v.retried || v.step == next_step::suspend) {
+    b->stats.last_error = v.step == next_step::suspend ? v.message : answer.outcome.message;
+    b->stats.last_error_at = wall;
+  }
+  if (v.retried) ++b->stats.retried_total;
 
-  switch (o.kind) {
-    case backends::outcome_kind::delivered:
+  switch (v.step) {
+    case next_step::delivered:
       settle({name, backend, true, {}, h.state, h.job.invoice_id, http_status});
       break;
-    case backends::outcome_kind::rejected:
-      ++b->stats.rejected_total;
-      bury(name, h, jobs::dead_category::rejected, o.message, http_status);
+    case next_step::dead:
+      if (v.category == jobs::dead_category::rejected) ++b->stats.rejected_total;
+      bury(name, h, v.category, v.message, http_status);
       break;
-    case backends::outcome_kind::suspend: {
-      // Credentials refused: the server did not apply anything; the job waits, unaged.
-      --h.state.attempts;
-      if (generation != b->generation) {
-        // Sent with the settings of before a reload: says nothing about the new ones.
-        queue_.reschedule(name, wall);
-        break;
-      }
-      b->verified = false;
-      const bool was_running = b->health.state(now) != health_state::suspended;
-      b->health.on_auth_failure(role, o.message, now);
-      if (was_running) {
-        log(level::error, "backend " + backend + ": suspended: " + o.message +
-                              " (fix the credentials and reload, or `reconcilerctl resume " +
-                              backend + "`)");
-        event({.event = log_event::suspended, .ts = wall, .backend = backend, .reason = o.message});
-      }
-      b->stats.last_error = o.message;
-      b->stats.last_error_at = wall;
+    case next_step::requeue:
+      queue_.reschedule(name, wall);
+      break;
+    case next_step::suspend:
       if (!h.safe_to_repeat) (void)spool_.record(name, h.state);  // clears the marker
       queue_.reschedule(name, wall);
       break;
-    }
-    case backends::outcome_kind::retry: {
-      ++b->stats.retried_total;
-      b->stats.last_error = o.message;
-      b->stats.last_error_at = wall;
-      if (!h.safe_to_repeat && maybe_applied(r)) {
-        bury(name, h, jobs::dead_category::exhausted,
-             "not retried: the update is not safe to repeat (it creates or deletes lines) and "
-             "the server may have applied it (" +
-                 o.message + "); check invoice " + h.job.invoice_id +
-                 " and use `reconcilerctl retry` if it was not applied",
-             http_status);
-        break;
-      }
-      std::uniform_real_distribution<double> u(0.0, 1.0);
-      auto d = jobs::decide_retry(b->cfg.retry, std::max(h.state.attempts, 1),
-                                  h.state.first_seen.value_or(wall), wall, u(rng_), o.retry_after);
-      if (d.verdict == jobs::retry_verdict::exhausted) {
-        bury(name, h, jobs::dead_category::exhausted,
-             "gave up after " + std::to_string(h.state.attempts) +
-                 " attempts; last error: " + o.message,
-             http_status);
-        break;
-      }
-      if (d.verdict == jobs::retry_verdict::expired) {
-        bury(name, h, jobs::dead_category::expired,
-             "not delivered within max_age; last error: " + o.message, http_status);
-        break;
-      }
-      h.state.next_attempt = d.at;
-      h.state.last_error = o.message;
+    case next_step::defer:
+      h.state.next_attempt = v.next_attempt;
+      h.state.last_error = v.message;
       if (auto s = spool_.defer(name, h.state); !s.ok()) {
         spool_failed(*s.error);  // stays in active/ and is retried from there
       } else {
@@ -274,7 +234,7 @@ net::awaitable<void> engine::deliver(std::string backend, std::string name, send
         h.in_deferred = true;
       }
       log(level::info, "job " + name + " (" + backend + " invoice " + h.job.invoice_id +
-                           "): deferred until " + jobs::rfc3339(d.at) + ": " + o.message);
+                           "): deferred until " + jobs::rfc3339(v.next_attempt) + ": " + v.message);
       event({.event = log_event::deferred,
              .ts = wall,
              .job = name,
@@ -282,14 +242,46 @@ net::awaitable<void> engine::deliver(std::string backend, std::string name, send
              .invoice_id = h.job.invoice_id,
              .attempt = h.state.attempts,
              .http_status = http_status ? std::optional<unsigned>(*http_status) : std::nullopt,
-             .next_attempt = d.at,
-             .reason = o.message});
-      queue_.reschedule(name, d.at);
+             .next_attempt = v.next_attempt,
+             .reason = v.message});
+      queue_.reschedule(name, v.next_attempt);
       request_sync();
+      break;
+  }
+  wake(*b);
+}
+
+// Carries out what an attempt says about the backend's health.
+void engine::apply_health(backend_runtime& b, health_effect effect, send_role role,
+                          const std::string& reason, steady::time_point now) {
+  switch (effect) {
+    case health_effect::none:
+      break;
+    case health_effect::success:
+      b.health.on_success(role, now);
+      break;
+    case health_effect::failure:
+      b.health.on_failure(role, now);
+      break;
+    case health_effect::abandoned:
+      b.health.on_abandoned(role);
+      break;
+    case health_effect::auth_failure: {
+      b.verified = false;
+      const bool was_running = b.health.state(now) != health_state::suspended;
+      b.health.on_auth_failure(role, reason, now);
+      if (was_running) {
+        log(level::error, "backend " + b.cfg.name + ": suspended: " + reason +
+                              " (fix the credentials and reload, or `reconcilerctl resume " +
+                              b.cfg.name + "`)");
+        event({.event = log_event::suspended,
+               .ts = clock::now(),
+               .backend = b.cfg.name,
+               .reason = reason});
+      }
       break;
     }
   }
-  wake(*b);
 }
 
 void engine::pace_after_answer(backend_runtime& b, const backends::outcome& o, int http_status,

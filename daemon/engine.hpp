@@ -23,6 +23,7 @@
 #include "daemon/status/status_log.hpp"
 #include "daemon/status/status_snapshot.hpp"
 #include "daemon/transport/https_client.hpp"
+#include "daemon/verdict.hpp"
 #include "jobs/job.hpp"
 #include "jobs/spool.hpp"
 
@@ -103,6 +104,8 @@ class engine {
   boost::asio::awaitable<void> dispatch(std::string backend);
   boost::asio::awaitable<void> deliver(std::string backend, std::string name, send_role role);
 
+  void apply_health(backend_runtime& b, health_effect effect, send_role role,
+                    const std::string& reason, std::chrono::steady_clock::time_point now);
   // Pacing after an answer: 429 backoff, Retry-After, X-RateLimit-* hints; logs new pauses.
   void pace_after_answer(backend_runtime& b, const backends::outcome& o, int http_status,
                          std::chrono::steady_clock::time_point now);
