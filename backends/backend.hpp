@@ -69,14 +69,9 @@ class adapter {
   virtual std::optional<std::string> validate(const boost::json::object& update) const = 0;
   // The request that applies the job. Precondition: validate() accepted job.update.
   virtual request build(const jobs::job& j) const = 0;
-  // What the server's answer means.
-  virtual outcome classify(const response& r) const = 0;
-  // The same for the answer to `j`'s request, so a message can name the invoice ("invoice 42
-  // not found"); adapters that need nothing from the job keep this default.
-  virtual outcome classify_for(const response& r, const jobs::job& j) const {
-    (void)j;
-    return classify(r);
-  }
+  // What the server's answer to `j`'s request means; the job lets a message name the
+  // invoice ("invoice 42 not found"). Messages never contain a configured secret.
+  virtual outcome classify(const response& r, const jobs::job& j) const = 0;
   // False when sending the update twice would change the result (e.g. it creates lines).
   virtual bool safe_to_repeat(const boost::json::object& update) const = 0;
   // The request that reads the invoice back (for verification).

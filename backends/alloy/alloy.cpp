@@ -48,7 +48,7 @@ request adapter::build(const jobs::job& j) const {
 // 2xx counts as delivered only with the documented {"invoice": {...}} answer: anything else
 // (a proxy's page, an empty body) may not have reached Alloy, and the PUT is safe to repeat,
 // so it is retried (per job, not backend-wide) and ends as "exhausted" if it persists.
-outcome adapter::classify(const response& r) const {
+outcome adapter::classify(const response& r, const jobs::job&) const {
   outcome o = classify_status(r, redact_secrets(status_text(r), cfg_));
   if (o.kind == outcome_kind::delivered) {
     if (has_invoice_object(r.body)) {

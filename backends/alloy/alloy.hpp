@@ -18,7 +18,7 @@ class adapter final : public backends::adapter {
   explicit adapter(config::backend cfg) : cfg_(std::move(cfg)) {}
   std::optional<std::string> validate(const boost::json::object& update) const override;
   request build(const jobs::job& j) const override;
-  outcome classify(const response& r) const override;
+  outcome classify(const response& r, const jobs::job& j) const override;
   bool safe_to_repeat(const boost::json::object& update) const override;
   request read_back(const jobs::job& j) const override;
 

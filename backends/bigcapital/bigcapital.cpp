@@ -61,9 +61,7 @@ request adapter::build(const jobs::job& j) const {
   return req;
 }
 
-outcome adapter::classify(const response& r) const { return classify(r, {}); }
-
-outcome adapter::classify(const response& r, std::string_view invoice_id) const {
+outcome adapter::classify(const response& r, const jobs::job& j) const {
   boost::system::error_code ec;
   json::value body = json::parse(r.body, ec);
   if (ec) body = nullptr;
@@ -74,7 +72,7 @@ outcome adapter::classify(const response& r, std::string_view invoice_id) const 
   if (o.kind == outcome_kind::delivered) {
     o.message = "invoice updated";
   } else if (r.status == 400) {
-    std::string errors = business_errors(body, invoice_id);
+    std::string errors = business_errors(body, j.invoice_id);
     if (errors.empty()) errors = validation_errors(body);
     if (!errors.empty()) o.message = body_excerpt(errors, 1000);
   } else if (r.status == 429 && !o.retry_after) {

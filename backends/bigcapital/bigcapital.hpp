@@ -20,12 +20,8 @@ class adapter final : public backends::adapter {
   explicit adapter(config::backend cfg) : cfg_(std::move(cfg)) {}
   std::optional<std::string> validate(const boost::json::object& update) const override;
   request build(const jobs::job& j) const override;
-  outcome classify(const response& r) const override;
-  // classify() that can name the invoice ("invoice 42 not found (SALE_INVOICE_NOT_FOUND)").
-  outcome classify(const response& r, std::string_view invoice_id) const;
-  outcome classify_for(const response& r, const jobs::job& j) const override {
-    return classify(r, j.invoice_id);
-  }
+  // Names the invoice in business errors ("invoice 42 not found (SALE_INVOICE_NOT_FOUND)").
+  outcome classify(const response& r, const jobs::job& j) const override;
   bool safe_to_repeat(const boost::json::object& update) const override;
   request read_back(const jobs::job& j) const override;
 

@@ -80,9 +80,7 @@ request adapter::build(const jobs::job& j) const {
   return req;
 }
 
-outcome adapter::classify(const response& r) const { return classify(r, {}); }
-
-outcome adapter::classify(const response& r, std::string_view invoice_id) const {
+outcome adapter::classify(const response& r, const jobs::job& j) const {
   boost::system::error_code ec;
   json::value body = json::parse(r.body, ec);
   if (ec) body = nullptr;
@@ -94,9 +92,8 @@ outcome adapter::classify(const response& r, std::string_view invoice_id) const 
     std::string errors = body.is_null() ? std::string() : drf_errors(body);
     o.message = errors.empty() ? text : body_excerpt(errors, 1000);
   } else if (r.status == 404) {
-    o.message =
-        (invoice_id.empty() ? std::string("invoice") : "invoice " + std::string(invoice_id)) +
-        " not found (" + text + ")";
+    o.message = (j.invoice_id.empty() ? std::string("invoice") : "invoice " + j.invoice_id) +
+                " not found (" + text + ")";
   } else {
     o.message = text;
     if (r.status == 429 && !o.retry_after) {

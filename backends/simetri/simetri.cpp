@@ -90,7 +90,7 @@ class simetri_adapter final : public adapter {
     return r;
   }
 
-  outcome classify(const response& r) const override {
+  outcome classify(const response& r, const jobs::job&) const override {
     if (r.status != 200)
       return classify_status(
           r, "simetri answered HTTP " + std::to_string(r.status) + ": " + excerpt(r.body));

@@ -51,7 +51,7 @@ class whmcs_adapter final : public adapter {
     return post(form);
   }
 
-  outcome classify(const response& r) const override {
+  outcome classify(const response& r, const jobs::job&) const override {
     boost::system::error_code ec;
     json::value body = json::parse(r.body, ec);
     const json::object* obj = ec ? nullptr : body.if_object();

@@ -30,6 +30,15 @@ reconcilerd::config::backend settings(bool strict = true) {
 
 const auto received = std::chrono::system_clock::from_time_t(1795000000);  // 2026-11-18
 
+// The job whose answer is classified.
+reconcilerd::jobs::job invoice_42() {
+  reconcilerd::jobs::job j;
+  j.name = "42.json";
+  j.invoice_id = "42";
+  j.invoice_id_is_integer = true;
+  return j;
+}
+
 struct answer_case {
   const char* about;
   unsigned status;
@@ -221,7 +230,7 @@ BOOST_AUTO_TEST_CASE(answers_to_outcomes) {
   for (auto& c : answers) {
     BOOST_TEST_CONTEXT(c.about) {
       b::response r{c.status, received, c.headers, c.body};
-      auto o = a->classify(r);
+      auto o = a->classify(r, invoice_42());
       BOOST_TEST(static_cast<int>(o.kind) == static_cast<int>(c.kind));
       BOOST_TEST(o.message == c.message);
       BOOST_TEST(o.retry_after.has_value() == c.retry_after.has_value());
@@ -236,7 +245,7 @@ BOOST_AUTO_TEST_CASE(answers_to_outcomes) {
 BOOST_AUTO_TEST_CASE(rate_hint_is_attached) {
   auto a = b::make_alloy_adapter(settings());
   b::response r{200, received, {{"X-RateLimit-Remaining", "3"}}, R"({"invoice": {}})"};
-  BOOST_TEST(a->classify(r).hint.remaining.value_or(-1) == 3);
+  BOOST_TEST(a->classify(r, invoice_42()).hint.remaining.value_or(-1) == 3);
 }
 
 BOOST_AUTO_TEST_CASE(invalid_updates) {

@@ -1,5 +1,5 @@
 // The adapter registry: one adapter per type, redacted settings for display, and
-// classify_for() naming the invoice where the API's adapter can.
+// classify() naming the invoice where the API's adapter can.
 #include <boost/test/unit_test.hpp>
 
 #include "backends/backend.hpp"
@@ -44,12 +44,12 @@ BOOST_AUTO_TEST_CASE(redacted_settings_hold_no_secret) {
   BOOST_TEST(r.params.at("credential_id") == "cred");  // not a secret
 }
 
-BOOST_AUTO_TEST_CASE(classify_for_names_the_invoice_where_it_can) {
+BOOST_AUTO_TEST_CASE(classify_names_the_invoice_where_it_can) {
   backends::response not_found;
   not_found.status = 404;
   not_found.body = R"({"detail": "Not found."})";
   auto campfire = backends::make_adapter(settings(config::backend_type::campfire));
-  auto o = campfire->classify_for(not_found, job42());
+  auto o = campfire->classify(not_found, job42());
   BOOST_TEST((o.kind == backends::outcome_kind::rejected));
   BOOST_TEST(o.message.find("invoice 42 not found") != std::string::npos, o.message);
 
@@ -57,12 +57,8 @@ BOOST_AUTO_TEST_CASE(classify_for_names_the_invoice_where_it_can) {
   bc.status = 400;
   bc.body = R"({"errors":[{"statusCode":400,"type":"SALE_INVOICE_NOT_FOUND","message":null}]})";
   auto bigcapital = backends::make_adapter(settings(config::backend_type::bigcapital));
-  auto o2 = bigcapital->classify_for(bc, job42());
+  auto o2 = bigcapital->classify(bc, job42());
   BOOST_TEST(o2.message.find("invoice 42 not found") != std::string::npos, o2.message);
-
-  // Adapters without an override answer exactly as classify() does.
-  auto alloy = backends::make_adapter(settings(config::backend_type::alloy));
-  BOOST_TEST(alloy->classify_for(not_found, job42()).message == alloy->classify(not_found).message);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

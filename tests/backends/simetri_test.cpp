@@ -375,7 +375,7 @@ BOOST_AUTO_TEST_CASE(classify_answers) {
   };
   for (auto& row : rows) {
     BOOST_TEST_CONTEXT("status " << row.r.status << " body " << row.r.body) {
-      auto o = adapter->classify(row.r);
+      auto o = adapter->classify(row.r, {});
       BOOST_TEST(static_cast<int>(o.kind) == static_cast<int>(row.kind));
       BOOST_TEST(o.message == row.message);
       BOOST_TEST(o.backend_wide == row.backend_wide);
@@ -418,7 +418,7 @@ BOOST_AUTO_TEST_CASE(token_never_appears_in_messages) {
   for (unsigned status : {200u, 500u, 403u}) {
     for (auto& body : bodies) {
       BOOST_TEST_CONTEXT("status " << status << " body " << body) {
-        auto o = adapter->classify(answer(status, body));
+        auto o = adapter->classify(answer(status, body), {});
         BOOST_TEST(o.message.find("T0k3n") == std::string::npos);
         BOOST_TEST(o.message.find("k3n+/") == std::string::npos);
       }

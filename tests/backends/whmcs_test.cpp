@@ -283,7 +283,7 @@ BOOST_AUTO_TEST_CASE(classify_answers) {
   };
   for (auto& [r, kind, message] : rows) {
     BOOST_TEST_CONTEXT("status " << r.status << " body " << r.body) {
-      auto o = adapter->classify(r);
+      auto o = adapter->classify(r, {});
       BOOST_TEST(static_cast<int>(o.kind) == static_cast<int>(kind));
       BOOST_TEST(o.message == message);
     }
@@ -325,7 +325,7 @@ BOOST_AUTO_TEST_CASE(secrets_never_appear_in_messages) {
            {R"({"result":"error","message":"bad secret )" + s + "\"}", "secret=" + s,
             std::string(296, 'x') + s, R"({"result":"success","invoiceid":")" + s + "\"}"}) {
         BOOST_TEST_CONTEXT("status " << status << " body " << body) {
-          auto o = adapter->classify(answer(status, body));
+          auto o = adapter->classify(answer(status, body), {});
           BOOST_TEST(o.message.find(s) == std::string::npos);
           BOOST_TEST(o.message.find(s.substr(0, 5)) == std::string::npos);
         }
