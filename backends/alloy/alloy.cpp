@@ -26,7 +26,9 @@ bool has_invoice_object(std::string_view body) {
 std::optional<std::string> adapter::validate(const json::object& update) const {
   fields::options opt;
   opt.strict = cfg_.strict_fields;
-  return fields::validate(invoice_schema(), update, opt);
+  auto error = fields::validate(invoice_schema(), update, opt);
+  if (error) *error = redact_secrets(std::move(*error), cfg_);
+  return error;
 }
 
 std::string adapter::target(const jobs::job& j) const {
@@ -48,19 +50,19 @@ request adapter::build(const jobs::job& j) const {
 // 2xx counts as delivered only with the documented {"invoice": {...}} answer: anything else
 // (a proxy's page, an empty body) may not have reached Alloy, and the PUT is safe to repeat,
 // so it is retried (per job, not backend-wide) and ends as "exhausted" if it persists.
-outcome adapter::classify(const response& r, const jobs::job&) const {
-  outcome o = classify_status(r, redact_secrets(status_text(r), cfg_));
+outcome adapter::classify(const response& answer, const jobs::job&) const {
+  response r = answer;
+  r.body = redact_secrets(answer.body, cfg_);  // before any excerpt cuts a secret in two
+  outcome o = classify_status(r, status_text(r));
   if (o.kind == outcome_kind::delivered) {
     if (has_invoice_object(r.body)) {
       o.message = "invoice updated";
     } else {
       o.kind = outcome_kind::retry;
-      o.message =
-          redact_secrets("HTTP " + std::to_string(r.status) +
-                             " without the expected {\"invoice\": ...} object, so the update "
-                             "is not known to be applied: " +
-                             (r.body.empty() ? std::string("(empty body)") : body_excerpt(r.body)),
-                         cfg_);
+      o.message = "HTTP " + std::to_string(r.status) +
+                  " without the expected {\"invoice\": ...} object, so the update is not known "
+                  "to be applied: " +
+                  (r.body.empty() ? std::string("(empty body)") : body_excerpt(r.body));
     }
   }
   return o;

@@ -36,7 +36,9 @@ rate_hint hints(const response& r) {
 std::optional<std::string> adapter::validate(const json::object& update) const {
   fields::options opt;
   opt.strict = cfg_.strict_fields;
-  return fields::validate(invoice_schema(), update, opt);
+  auto error = fields::validate(invoice_schema(), update, opt);
+  if (error) *error = redact_secrets(std::move(*error), cfg_);
+  return error;
 }
 
 std::string adapter::target(const jobs::job& j) const {
@@ -61,7 +63,9 @@ request adapter::build(const jobs::job& j) const {
   return req;
 }
 
-outcome adapter::classify(const response& r, const jobs::job& j) const {
+outcome adapter::classify(const response& answer, const jobs::job& j) const {
+  response r = answer;
+  r.body = redact_secrets(answer.body, cfg_);  // before any excerpt cuts a secret in two
   boost::system::error_code ec;
   json::value body = json::parse(r.body, ec);
   if (ec) body = nullptr;
@@ -81,7 +85,6 @@ outcome adapter::classify(const response& r, const jobs::job& j) const {
       o.backend_wide = true;
     }
   }
-  o.message = redact_secrets(std::move(o.message), cfg_);
   return o;
 }
 

@@ -53,7 +53,7 @@ std::optional<std::string> adapter::validate(const json::object& update) const {
   if (problems.empty()) return std::nullopt;
   std::string out;
   for (auto& p : problems) out += (out.empty() ? "" : "; ") + p;
-  return out;
+  return redact_secrets(std::move(out), cfg_);
 }
 
 std::string adapter::target(const jobs::job& j) const {
@@ -80,7 +80,9 @@ request adapter::build(const jobs::job& j) const {
   return req;
 }
 
-outcome adapter::classify(const response& r, const jobs::job& j) const {
+outcome adapter::classify(const response& answer, const jobs::job& j) const {
+  response r = answer;
+  r.body = redact_secrets(answer.body, cfg_);  // before any excerpt cuts a secret in two
   boost::system::error_code ec;
   json::value body = json::parse(r.body, ec);
   if (ec) body = nullptr;
@@ -101,7 +103,6 @@ outcome adapter::classify(const response& r, const jobs::job& j) const {
       o.backend_wide = true;
     }
   }
-  o.message = redact_secrets(std::move(o.message), cfg_);
   return o;
 }
 

@@ -71,22 +71,21 @@ json::value commands_to_wire(const json::value& v) {
 
 class simetri_adapter final : public adapter {
  public:
-  explicit simetri_adapter(const config::backend& cfg)
-      : base_path_(cfg.base_url.path), token_(cfg.secret("token")), strict_(cfg.strict_fields) {}
+  explicit simetri_adapter(config::backend cfg) : cfg_(std::move(cfg)) {}
 
   std::optional<std::string> validate(const json::object& update) const override {
-    auto error = check_update(update, strict_);
-    if (error) *error = scrub(std::move(*error));
+    auto error = check_update(update, cfg_.strict_fields);
+    if (error) *error = redact_secrets(std::move(*error), cfg_);
     return error;
   }
 
   request build(const jobs::job& j) const override {
     request r;
     r.method = "POST";
-    r.target = base_path_ + "/api/account.invoice/update/" + percent_encode(j.invoice_id);
+    r.target = cfg_.base_url.path + "/api/account.invoice/update/" + percent_encode(j.invoice_id);
     r.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
                  {"Accept", "application/json"}};
-    r.body = form_encode({{"token", token_}, {"update_vals", update_vals(j.update)}});
+    r.body = form_encode({{"token", cfg_.secret("token")}, {"update_vals", update_vals(j.update)}});
     return r;
   }
 
@@ -133,20 +132,22 @@ class simetri_adapter final : public adapter {
   request read_back(const jobs::job& j) const override {
     request r;
     r.method = "GET";
-    r.target = base_path_ + "/api/account.invoice/search/" + percent_encode(j.invoice_id) +
-               "?token=" + percent_encode(token_);
+    r.target = cfg_.base_url.path + "/api/account.invoice/search/" + percent_encode(j.invoice_id) +
+               "?token=" + percent_encode(cfg_.secret("token"));
     r.headers = {{"Accept", "application/json"}};
     return r;
   }
 
  private:
-  // Printable excerpts, scrubbed before cutting so no piece of the token survives.
+  // Printable excerpts, redacted before cutting so no piece of the token survives.
   std::string excerpt(std::string_view body) const {
-    return body.empty() ? std::string("(empty body)") : body_excerpt(scrub(std::string(body)));
+    return body.empty() ? std::string("(empty body)")
+                        : body_excerpt(redact_secrets(std::string(body), cfg_));
   }
 
   std::string text_of(const json::value& v) const {
-    return body_excerpt(scrub(v.is_string() ? std::string(v.get_string()) : json::serialize(v)));
+    return body_excerpt(
+        redact_secrets(v.is_string() ? std::string(v.get_string()) : json::serialize(v), cfg_));
   }
 
   std::string update_vals(const json::object& update) const {
@@ -156,19 +157,7 @@ class simetri_adapter final : public adapter {
     return encode_python_literal(wire);
   }
 
-  // The token never reaches a message, even if a server echoes it.
-  std::string scrub(std::string message) const {
-    if (token_.empty()) return message;
-    static constexpr std::string_view mask = "<redacted>";
-    for (auto p = message.find(token_); p != std::string::npos;
-         p = message.find(token_, p + mask.size()))
-      message.replace(p, token_.size(), mask);
-    return message;
-  }
-
-  std::string base_path_;
-  std::string token_;
-  bool strict_;
+  config::backend cfg_;
 };
 
 }  // namespace

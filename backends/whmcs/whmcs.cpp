@@ -26,22 +26,19 @@ bool is_auth_failure(std::string_view message) {
 
 class whmcs_adapter final : public adapter {
  public:
-  explicit whmcs_adapter(const config::backend& cfg)
-      : base_path_(cfg.base_url.path), strict_(cfg.strict_fields) {
-    if (std::string id = cfg.param("identifier"); !id.empty()) {
-      auth_ = {{"identifier", id}, {"secret", cfg.secret("secret")}};
+  explicit whmcs_adapter(config::backend cfg) : cfg_(std::move(cfg)) {
+    if (std::string id = cfg_.param("identifier"); !id.empty()) {
+      auth_ = {{"identifier", id}, {"secret", cfg_.secret("secret")}};
     } else {
-      auth_ = {{"username", cfg.param("username")}, {"password", cfg.secret("password")}};
+      auth_ = {{"username", cfg_.param("username")}, {"password", cfg_.secret("password")}};
     }
-    if (std::string key = cfg.secret("access_key"); !key.empty())
+    if (std::string key = cfg_.secret("access_key"); !key.empty())
       auth_.emplace_back("accesskey", key);
-    for (const auto& [name, value] : cfg.secrets)
-      if (!value.empty()) secrets_.push_back(value);
   }
 
   std::optional<std::string> validate(const json::object& update) const override {
-    auto error = check_update(update, strict_);
-    if (error) *error = scrub(std::move(*error));
+    auto error = check_update(update, cfg_.strict_fields);
+    if (error) *error = redact_secrets(std::move(*error), cfg_);
     return error;
   }
 
@@ -113,37 +110,28 @@ class whmcs_adapter final : public adapter {
   request post(const form_fields& form) const {
     request r;
     r.method = "POST";
-    r.target = base_path_ + "/includes/api.php";
+    r.target = cfg_.base_url.path + "/includes/api.php";
     r.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
                  {"Accept", "application/json"}};
     r.body = form_encode(form);
     return r;
   }
 
-  // A member as printable text (scrubbed, then cut), or "" when absent.
+  // A member as printable text (redacted, then cut), or "" when absent.
   std::string field(const json::object& obj, std::string_view name) const {
     const json::value* v = obj.if_contains(name);
     if (!v || v->is_null()) return {};
-    return body_excerpt(scrub(v->is_string() ? std::string(v->get_string()) : json::serialize(*v)));
+    return body_excerpt(
+        redact_secrets(v->is_string() ? std::string(v->get_string()) : json::serialize(*v), cfg_));
   }
 
   std::string excerpt(std::string_view body) const {
-    return body.empty() ? std::string("(empty body)") : body_excerpt(scrub(std::string(body)));
+    return body.empty() ? std::string("(empty body)")
+                        : body_excerpt(redact_secrets(std::string(body), cfg_));
   }
 
-  // No secret reaches a message, even if the server or the job echoes one.
-  std::string scrub(std::string message) const {
-    static constexpr std::string_view mask = "<redacted>";
-    for (const auto& s : secrets_)
-      for (auto p = message.find(s); p != std::string::npos; p = message.find(s, p + mask.size()))
-        message.replace(p, s.size(), mask);
-    return message;
-  }
-
-  std::string base_path_;
-  bool strict_;
+  config::backend cfg_;
   form_fields auth_;
-  std::vector<std::string> secrets_;
 };
 
 }  // namespace

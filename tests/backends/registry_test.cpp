@@ -1,6 +1,7 @@
 // The adapter registry: one adapter per type, redacted settings for display, and
 // classify() naming the invoice where the API's adapter can.
 #include <boost/test/unit_test.hpp>
+#include <map>
 
 #include "backends/backend.hpp"
 
@@ -59,6 +60,45 @@ BOOST_AUTO_TEST_CASE(classify_names_the_invoice_where_it_can) {
   auto bigcapital = backends::make_adapter(settings(config::backend_type::bigcapital));
   auto o2 = bigcapital->classify(bc, job42());
   BOOST_TEST(o2.message.find("invoice 42 not found") != std::string::npos, o2.message);
+}
+
+// Every adapter sends its messages through the one redaction helper, before any excerpt is
+// cut: no piece of a secret reaches a message, whatever the server echoes.
+BOOST_AUTO_TEST_CASE(no_adapter_lets_a_piece_of_a_secret_into_a_message) {
+  const std::map<std::string, std::string> secrets = {
+      {"api_key", "api-key-SECRET-0001"}, {"token", "token-SECRET-0002"},
+      {"secret", "secret-SECRET-0003"},   {"password", "password-SECRET-0004"},
+      {"jwt", "jwt-SECRET-0005"},         {"access_key", "access-key-SECRET-0006"}};
+  for (auto t :
+       {config::backend_type::simetri, config::backend_type::whmcs, config::backend_type::alloy,
+        config::backend_type::campfire, config::backend_type::bigcapital}) {
+    auto cfg = settings(t);
+    cfg.secrets = secrets;
+    auto adapter = backends::make_adapter(cfg);
+    for (auto& [key, s] : secrets) {
+      const std::string piece = s.substr(0, 8);
+      BOOST_TEST_CONTEXT(config::to_string(t) << ", " << key) {
+        auto problem = adapter->validate(boost::json::object{{s, 1}});
+        BOOST_TEST_REQUIRE(problem.has_value());
+        BOOST_TEST(problem->find(piece) == std::string::npos, *problem);
+        const std::string bodies[] = {
+            R"({"result": "error", "message": ")" + s + R"(", "detail": ")" + s + R"("})",
+            R"({"errors": [{"type": "SALE_INVOICE_NOT_FOUND", "message": ")" + s + R"("}]})",
+            R"({"success": ")" + s + R"(", "invoice": ")" + s + R"("})",
+            std::string(292, 'x') + s,  // the excerpt (300 bytes) would cut it after 8
+        };
+        for (unsigned status : {200u, 400u, 401u, 404u, 429u, 500u}) {
+          for (auto& body : bodies) {
+            backends::response r;
+            r.status = status;
+            r.body = body;
+            auto o = adapter->classify(r, job42());
+            BOOST_TEST(o.message.find(piece) == std::string::npos, status << " " << o.message);
+          }
+        }
+      }
+    }
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
