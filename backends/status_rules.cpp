@@ -1,4 +1,4 @@
-// Shared HTTP status rules and encodings; see status_rules.hpp.
+// Shared rules for reading an answer; see status_rules.hpp.
 #include "backends/status_rules.hpp"
 
 #include <algorithm>
@@ -104,13 +104,19 @@ outcome classify_status(const response& r, std::string message) {
   return o;
 }
 
+boost::json::value json_body(std::string_view body) {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(body, ec);
+  if (ec) return nullptr;
+  return v;
+}
+
 std::string status_text(const response& r, std::string_view key) {
   std::string text = "HTTP " + std::to_string(r.status);
   if (r.body.empty()) return text;
   if (!key.empty()) {
-    boost::system::error_code ec;
-    auto body = boost::json::parse(r.body, ec);
-    if (!ec && body.is_object())
+    auto body = json_body(r.body);
+    if (body.is_object())
       if (auto* v = body.get_object().if_contains(key);
           v && v->is_string() && !v->get_string().empty())
         return text + ": " + std::string(v->get_string());
@@ -128,61 +134,23 @@ std::string body_excerpt(std::string_view body, std::size_t max) {
   return out;
 }
 
-std::string redact_secrets(std::string message, const config::backend& cfg) {
-  // One pass over the original text, so a mask never gets masked again.
+std::string redact_secrets(std::string_view message, const config::backend& cfg) {
+  static constexpr std::string_view mask = "<redacted>";
   std::string out;
   for (std::size_t i = 0; i < message.size();) {
     std::size_t matched = 0;
     for (auto& [key, secret] : cfg.secrets)
-      if (!secret.empty() && secret.size() > matched &&
-          message.compare(i, secret.size(), secret) == 0)
+      if (!secret.empty() && secret.size() > matched && message.substr(i).starts_with(secret))
         matched = secret.size();  // the longest secret that starts here
     if (matched) {
-      out += "<redacted>";
+      out += mask;
       i += matched;
+    } else if (message.substr(i).starts_with(mask)) {
+      out += mask;  // masked already
+      i += mask.size();
     } else {
       out += message[i++];
     }
-  }
-  return out;
-}
-
-std::string percent_encode(std::string_view s) {
-  static const char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += c;
-    } else {
-      out += '%';
-      out += hex[u >> 4];
-      out += hex[u & 15];
-    }
-  }
-  return out;
-}
-
-std::string form_encode(const std::vector<std::pair<std::string, std::string>>& fields) {
-  auto enc = [](std::string_view s) {
-    std::string e = percent_encode(s);
-    std::string out;
-    for (std::size_t i = 0; i < e.size(); ++i) {
-      if (e.compare(i, 3, "%20") == 0) {
-        out += '+';
-        i += 2;
-      } else {
-        out += e[i];
-      }
-    }
-    return out;
-  };
-  std::string out;
-  for (auto& [k, v] : fields) {
-    if (!out.empty()) out += '&';
-    out += enc(k);
-    out += '=';
-    out += enc(v);
   }
   return out;
 }

@@ -1,14 +1,13 @@
-// Rules every API shares: what an HTTP status means (interface.md "Delivery rules"),
-// Retry-After in both forms, X-RateLimit-* hints, and the URL/form encodings.
-// Pure functions; adapters call them and add their API's own rules on top.
+// Rules every API shares for reading an answer: what an HTTP status means (interface.md
+// "Delivery rules"), Retry-After in both forms, X-RateLimit-* hints, message excerpts, and
+// the one redaction of secrets. Pure functions; adapters add their API's own rules on top.
 #pragma once
 
+#include <boost/json/value.hpp>
 #include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <utility>
-#include <vector>
 
 #include "backends/backend.hpp"
 
@@ -33,18 +32,18 @@ outcome classify_status(const response& r, std::string message);
 // body is empty. An empty `key` always uses the excerpt.
 std::string status_text(const response& r, std::string_view key = {});
 
+// The body parsed as JSON, or null when it is not JSON.
+boost::json::value json_body(std::string_view body);
+
 // A short, printable excerpt of a body for messages (at most `max` bytes, control
 // characters replaced).
 std::string body_excerpt(std::string_view body, std::size_t max = 300);
 
 // `message` with every configured secret of `cfg` replaced by "<redacted>" (a server may
-// echo a header or a form field back in an error).
-std::string redact_secrets(std::string message, const config::backend& cfg);
-
-// RFC 3986 percent-encoding of everything but unreserved characters.
-std::string percent_encode(std::string_view s);
-
-// application/x-www-form-urlencoded: key=value pairs joined by '&' (space as '+').
-std::string form_encode(const std::vector<std::pair<std::string, std::string>>& fields);
+// echo a header or a form field back in an error): the one redaction every adapter uses.
+// One pass, the longest secret first where several start at a place; a "<redacted>" already
+// in the text is kept whole, so redacting twice changes nothing (even for a secret such as
+// "a" that occurs inside the mask). Adapters redact a body before cutting an excerpt of it.
+std::string redact_secrets(std::string_view message, const config::backend& cfg);
 
 }  // namespace reconcilerd::backends

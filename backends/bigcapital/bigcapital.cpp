@@ -1,11 +1,10 @@
 // Bigcapital adapter: request building and answer classification; see bigcapital.hpp.
 #include "backends/bigcapital/bigcapital.hpp"
 
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 #include <cctype>
 
 #include "backends/bigcapital/schema.hpp"
+#include "backends/requests.hpp"
 #include "backends/status_rules.hpp"
 
 namespace reconcilerd::backends::bigcapital {
@@ -31,74 +30,65 @@ rate_hint hints(const response& r) {
   return h;
 }
 
-}  // namespace
+class adapter final : public backends::adapter {
+ public:
+  explicit adapter(config::backend cfg) : cfg_(std::move(cfg)) {}
 
-std::optional<std::string> adapter::validate(const json::object& update) const {
-  fields::options opt;
-  opt.strict = cfg_.strict_fields;
-  auto error = fields::validate(invoice_schema(), update, opt);
-  if (error) *error = redact_secrets(std::move(*error), cfg_);
-  return error;
-}
-
-std::string adapter::target(const jobs::job& j) const {
-  return cfg_.base_url.path + "/api/sale-invoices/" + percent_encode(j.invoice_id);
-}
-
-// A configured JWT wins over an API key, and needs the organization-id header.
-std::vector<header> adapter::auth_headers() const {
-  std::string jwt = cfg_.secret("jwt");
-  if (jwt.empty()) return {{"Authorization", "Bearer " + cfg_.secret("api_key")}};
-  return {{"Authorization", "Bearer " + jwt}, {"organization-id", cfg_.param("organization_id")}};
-}
-
-request adapter::build(const jobs::job& j) const {
-  request req;
-  req.method = "PUT";
-  req.target = target(j);
-  req.headers = auth_headers();
-  req.headers.push_back({"Content-Type", "application/json"});
-  req.headers.push_back({"Accept", "application/json"});
-  req.body = json::serialize(j.update);
-  return req;
-}
-
-outcome adapter::classify(const response& answer, const jobs::job& j) const {
-  response r = answer;
-  r.body = redact_secrets(answer.body, cfg_);  // before any excerpt cuts a secret in two
-  boost::system::error_code ec;
-  json::value body = json::parse(r.body, ec);
-  if (ec) body = nullptr;
-  const std::string text = status_text(r, "message");
-
-  outcome o = classify_status(r, text);
-  o.hint = hints(r);
-  if (o.kind == outcome_kind::delivered) {
-    o.message = "invoice updated";
-  } else if (r.status == 400) {
-    std::string errors = business_errors(body, j.invoice_id);
-    if (errors.empty()) errors = validation_errors(body);
-    if (!errors.empty()) o.message = body_excerpt(errors, 1000);
-  } else if (r.status == 429 && !o.retry_after) {
-    if (auto v = r.header_value("Retry-After-auth")) {
-      o.retry_after = parse_retry_after(*v, r.received_at);
-      o.backend_wide = true;
-    }
+  std::optional<std::string> validate(const json::object& update) const override {
+    auto error = fields::validate(invoice_schema(), update, {.strict = cfg_.strict_fields});
+    if (error) *error = redact_secrets(*error, cfg_);
+    return error;
   }
-  return o;
-}
 
-bool adapter::safe_to_repeat(const json::object&) const { return true; }
+  request build(const jobs::job& j) const override {
+    return json_request("PUT", target(j), auth(), &j.update);
+  }
 
-request adapter::read_back(const jobs::job& j) const {
-  request req;
-  req.method = "GET";
-  req.target = target(j);
-  req.headers = auth_headers();
-  req.headers.push_back({"Accept", "application/json"});
-  return req;
-}
+  // Business errors name the invoice ("invoice 42 not found (SALE_INVOICE_NOT_FOUND)").
+  outcome classify(const response& answer, const jobs::job& j) const override {
+    response r = answer;
+    r.body = redact_secrets(answer.body, cfg_);  // before an excerpt can cut a secret in two
+    outcome o = classify_status(r, status_text(r, "message"));
+    o.hint = hints(r);
+    if (o.kind == outcome_kind::delivered) {
+      o.message = "invoice updated";
+    } else if (r.status == 400) {
+      const json::value body = json_body(r.body);
+      std::string errors = business_errors(body, j.invoice_id);
+      if (errors.empty()) errors = validation_errors(body);
+      if (!errors.empty()) o.message = body_excerpt(redact_secrets(errors, cfg_), 1000);
+    } else if (r.status == 429 && !o.retry_after) {
+      if (auto v = r.header_value("Retry-After-auth")) {
+        o.retry_after = parse_retry_after(*v, r.received_at);
+        o.backend_wide = true;
+      }
+    }
+    o.message = redact_secrets(o.message, cfg_);  // secrets the body had JSON-escaped
+    return o;
+  }
 
+  bool safe_to_repeat(const json::object&) const override { return true; }
+
+  request read_back(const jobs::job& j) const override {
+    return json_request("GET", target(j), auth());
+  }
+
+ private:
+  std::string target(const jobs::job& j) const {
+    return cfg_.base_url.path + "/api/sale-invoices/" + percent_encode(j.invoice_id);
+  }
+
+  // A configured JWT wins over an API key, and needs the organization-id header.
+  std::vector<header> auth() const {
+    std::string jwt = cfg_.secret("jwt");
+    if (jwt.empty()) return {{"Authorization", "Bearer " + cfg_.secret("api_key")}};
+    return {{"Authorization", "Bearer " + jwt}, {"organization-id", cfg_.param("organization_id")}};
+  }
+
+  config::backend cfg_;
+};
+
+}  // namespace
 }  // namespace reconcilerd::backends::bigcapital
 
 namespace reconcilerd::backends {

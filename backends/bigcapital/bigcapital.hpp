@@ -6,33 +6,14 @@
 #pragma once
 
 #include <memory>
-#include <string_view>
 
 #include "backends/backend.hpp"
 #include "config/config.hpp"
 
 namespace reconcilerd::backends {
 
-namespace bigcapital {
-
-class adapter final : public backends::adapter {
- public:
-  explicit adapter(config::backend cfg) : cfg_(std::move(cfg)) {}
-  std::optional<std::string> validate(const boost::json::object& update) const override;
-  request build(const jobs::job& j) const override;
-  // Names the invoice in business errors ("invoice 42 not found (SALE_INVOICE_NOT_FOUND)").
-  outcome classify(const response& r, const jobs::job& j) const override;
-  bool safe_to_repeat(const boost::json::object& update) const override;
-  request read_back(const jobs::job& j) const override;
-
- private:
-  std::string target(const jobs::job& j) const;
-  std::vector<header> auth_headers() const;
-  config::backend cfg_;
-};
-
-}  // namespace bigcapital
-
+// The adapter for a `type: bigcapital` backend: secret "api_key", or secret "jwt" with
+// param "organization_id"; cfg.base_url.path and cfg.strict_fields.
 std::unique_ptr<adapter> make_bigcapital_adapter(const config::backend& cfg);
 
 }  // namespace reconcilerd::backends

@@ -2,10 +2,8 @@
 // see campfire.hpp.
 #include "backends/campfire/campfire.hpp"
 
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
-
 #include "backends/campfire/schema.hpp"
+#include "backends/requests.hpp"
 #include "backends/status_rules.hpp"
 
 namespace reconcilerd::backends::campfire {
@@ -36,86 +34,77 @@ std::optional<std::chrono::milliseconds> throttle_wait(std::string_view detail) 
   return std::chrono::seconds(secs);
 }
 
-}  // namespace
+class adapter final : public backends::adapter {
+ public:
+  explicit adapter(config::backend cfg) : cfg_(std::move(cfg)) {}
 
-std::optional<std::string> adapter::validate(const json::object& update) const {
-  std::vector<std::string> problems;
-  std::string missing;
-  for (auto& name : required_fields())
-    if (!update.contains(name)) missing += (missing.empty() ? "" : ", ") + name;
-  if (!missing.empty())
-    problems.push_back("update: missing " + missing +
-                       " (Campfire replaces the whole invoice on update: a partial update "
-                       "would wipe every field left out, so send the complete invoice)");
-  fields::options opt;
-  opt.strict = cfg_.strict_fields;
-  for (auto& p : fields::check(invoice_schema(), update, opt)) problems.push_back(p);
-  if (problems.empty()) return std::nullopt;
-  std::string out;
-  for (auto& p : problems) out += (out.empty() ? "" : "; ") + p;
-  return redact_secrets(std::move(out), cfg_);
-}
+  std::optional<std::string> validate(const json::object& update) const override {
+    std::vector<std::string> problems;
+    std::string missing;
+    for (auto& name : required_fields())
+      if (!update.contains(name)) missing += (missing.empty() ? "" : ", ") + name;
+    if (!missing.empty())
+      problems.push_back("update: missing " + missing +
+                         " (Campfire replaces the whole invoice on update: a partial update "
+                         "would wipe every field left out, so send the complete invoice)");
+    for (auto& p : fields::check(invoice_schema(), update, {.strict = cfg_.strict_fields}))
+      problems.push_back(p);
+    if (problems.empty()) return std::nullopt;
+    std::string out;
+    for (auto& p : problems) out += (out.empty() ? "" : "; ") + p;
+    return redact_secrets(out, cfg_);
+  }
 
-std::string adapter::target(const jobs::job& j) const {
-  return cfg_.base_url.path + "/coa/api/v1/invoice/" + percent_encode(j.invoice_id) + "/";
-}
+  request build(const jobs::job& j) const override {
+    json::object body = j.update;
+    for (auto key : {"client", "entity", "contract"}) id_as_string(body, key);
+    if (auto* lines = body.if_contains("lines"); lines && lines->is_array())
+      for (auto& line : lines->get_array())
+        if (line.is_object()) id_as_string(line.get_object(), "product");
+    return json_request("PUT", target(j), auth(), &body);
+  }
 
-std::string adapter::authorization() const {
-  return cfg_.param("auth_scheme", "Token") + " " + cfg_.secret("api_key");
-}
-
-request adapter::build(const jobs::job& j) const {
-  json::object body = j.update;
-  for (auto key : {"client", "entity", "contract"}) id_as_string(body, key);
-  if (auto* lines = body.if_contains("lines"); lines && lines->is_array())
-    for (auto& line : lines->get_array())
-      if (line.is_object()) id_as_string(line.get_object(), "product");
-  request req;
-  req.method = "PUT";
-  req.target = target(j);
-  req.headers = {{"Authorization", authorization()},
-                 {"Content-Type", "application/json"},
-                 {"Accept", "application/json"}};
-  req.body = json::serialize(body);
-  return req;
-}
-
-outcome adapter::classify(const response& answer, const jobs::job& j) const {
-  response r = answer;
-  r.body = redact_secrets(answer.body, cfg_);  // before any excerpt cuts a secret in two
-  boost::system::error_code ec;
-  json::value body = json::parse(r.body, ec);
-  if (ec) body = nullptr;
-  const std::string text = status_text(r, "detail");
-  outcome o = classify_status(r, "");
-  if (o.kind == outcome_kind::delivered) {
-    o.message = "invoice updated";
-  } else if (r.status == 400) {
-    std::string errors = body.is_null() ? std::string() : drf_errors(body);
-    o.message = errors.empty() ? text : body_excerpt(errors, 1000);
-  } else if (r.status == 404) {
-    o.message = (j.invoice_id.empty() ? std::string("invoice") : "invoice " + j.invoice_id) +
-                " not found (" + text + ")";
-  } else {
-    o.message = text;
-    if (r.status == 429 && !o.retry_after) {
+  // A 404 names the invoice ("invoice 42 not found").
+  outcome classify(const response& answer, const jobs::job& j) const override {
+    response r = answer;
+    r.body = redact_secrets(answer.body, cfg_);  // before an excerpt can cut a secret in two
+    const std::string text = status_text(r, "detail");
+    outcome o = classify_status(r, text);
+    if (o.kind == outcome_kind::delivered) {
+      o.message = "invoice updated";
+    } else if (r.status == 400) {
+      std::string errors = drf_errors(json_body(r.body));
+      if (!errors.empty()) o.message = body_excerpt(redact_secrets(errors, cfg_), 1000);
+    } else if (r.status == 404) {
+      o.message = (j.invoice_id.empty() ? std::string("invoice") : "invoice " + j.invoice_id) +
+                  " not found (" + text + ")";
+    } else if (r.status == 429 && !o.retry_after) {
       o.retry_after = throttle_wait(text);  // the detail is part of the text
       o.backend_wide = true;
     }
+    o.message = redact_secrets(o.message, cfg_);  // secrets the body had JSON-escaped
+    return o;
   }
-  return o;
-}
 
-bool adapter::safe_to_repeat(const json::object&) const { return true; }
+  bool safe_to_repeat(const json::object&) const override { return true; }
 
-request adapter::read_back(const jobs::job& j) const {
-  request req;
-  req.method = "GET";
-  req.target = target(j);
-  req.headers = {{"Authorization", authorization()}, {"Accept", "application/json"}};
-  return req;
-}
+  request read_back(const jobs::job& j) const override {
+    return json_request("GET", target(j), auth());
+  }
 
+ private:
+  std::string target(const jobs::job& j) const {
+    return cfg_.base_url.path + "/coa/api/v1/invoice/" + percent_encode(j.invoice_id) + "/";
+  }
+
+  std::vector<header> auth() const {
+    return {{"Authorization", cfg_.param("auth_scheme", "Token") + " " + cfg_.secret("api_key")}};
+  }
+
+  config::backend cfg_;
+};
+
+}  // namespace
 }  // namespace reconcilerd::backends::campfire
 
 namespace reconcilerd::backends {

@@ -1,4 +1,4 @@
-// simetri adapter: validation, request building and answer classification.
+// simetri adapter: validation, request building and answer classification; see simetri.hpp.
 #include "backends/simetri/simetri.hpp"
 
 #include <algorithm>
@@ -8,8 +8,9 @@
 #include <cctype>
 #include <string_view>
 
-#include "backends/simetri/python_literal.hpp"
-#include "backends/simetri/simetri_schema.hpp"
+#include "backends/requests.hpp"
+#include "backends/simetri/body.hpp"
+#include "backends/simetri/schema.hpp"
 #include "backends/status_rules.hpp"
 
 namespace reconcilerd::backends::simetri {
@@ -41,41 +42,13 @@ bool is_transient(std::string_view error) {
   return c != std::string::npos && e.find("closed", c) != std::string::npos;
 }
 
-// A command list with every command array turned into a tuple, and each line's
-// invoice_line_tax_id commands too; anything else is copied as is.
-json::value commands_to_wire(const json::value& v) {
-  const json::array* list = v.if_array();
-  if (!list) return v;
-  json::array out;
-  for (const auto& c : *list) {
-    const json::array* cmd = c.if_array();
-    if (!cmd) {
-      out.push_back(c);
-      continue;
-    }
-    json::array items;
-    for (const auto& item : *cmd) {
-      if (const json::object* vals = item.if_object()) {
-        json::object converted;
-        for (const auto& m : *vals)
-          converted[m.key()] = is_x2many_field(m.key()) ? commands_to_wire(m.value()) : m.value();
-        items.push_back(std::move(converted));
-      } else {
-        items.push_back(item);
-      }
-    }
-    out.push_back(make_tuple(std::move(items)));
-  }
-  return out;
-}
-
-class simetri_adapter final : public adapter {
+class adapter final : public backends::adapter {
  public:
-  explicit simetri_adapter(config::backend cfg) : cfg_(std::move(cfg)) {}
+  explicit adapter(config::backend cfg) : cfg_(std::move(cfg)) {}
 
   std::optional<std::string> validate(const json::object& update) const override {
     auto error = check_update(update, cfg_.strict_fields);
-    if (error) *error = redact_secrets(std::move(*error), cfg_);
+    if (error) *error = redact_secrets(*error, cfg_);
     return error;
   }
 
@@ -141,20 +114,12 @@ class simetri_adapter final : public adapter {
  private:
   // Printable excerpts, redacted before cutting so no piece of the token survives.
   std::string excerpt(std::string_view body) const {
-    return body.empty() ? std::string("(empty body)")
-                        : body_excerpt(redact_secrets(std::string(body), cfg_));
+    return body.empty() ? std::string("(empty body)") : body_excerpt(redact_secrets(body, cfg_));
   }
 
   std::string text_of(const json::value& v) const {
     return body_excerpt(
         redact_secrets(v.is_string() ? std::string(v.get_string()) : json::serialize(v), cfg_));
-  }
-
-  std::string update_vals(const json::object& update) const {
-    json::object wire;
-    for (const auto& m : update)
-      wire[m.key()] = is_x2many_field(m.key()) ? commands_to_wire(m.value()) : m.value();
-    return encode_python_literal(wire);
   }
 
   config::backend cfg_;
@@ -166,7 +131,7 @@ class simetri_adapter final : public adapter {
 namespace reconcilerd::backends {
 
 std::unique_ptr<adapter> make_simetri_adapter(const config::backend& cfg) {
-  return std::make_unique<simetri::simetri_adapter>(cfg);
+  return std::make_unique<simetri::adapter>(cfg);
 }
 
 }  // namespace reconcilerd::backends

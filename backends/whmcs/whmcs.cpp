@@ -1,13 +1,14 @@
-// whmcs adapter: validation, request building and answer classification.
+// whmcs adapter: validation, request building and answer classification; see whmcs.hpp.
 #include "backends/whmcs/whmcs.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <string_view>
 
+#include "backends/requests.hpp"
 #include "backends/status_rules.hpp"
-#include "backends/whmcs/whmcs_form.hpp"
-#include "backends/whmcs/whmcs_schema.hpp"
+#include "backends/whmcs/body.hpp"
+#include "backends/whmcs/schema.hpp"
 
 namespace reconcilerd::backends::whmcs {
 
@@ -24,9 +25,9 @@ bool is_auth_failure(std::string_view message) {
   return false;
 }
 
-class whmcs_adapter final : public adapter {
+class adapter final : public backends::adapter {
  public:
-  explicit whmcs_adapter(config::backend cfg) : cfg_(std::move(cfg)) {
+  explicit adapter(config::backend cfg) : cfg_(std::move(cfg)) {
     if (std::string id = cfg_.param("identifier"); !id.empty()) {
       auth_ = {{"identifier", id}, {"secret", cfg_.secret("secret")}};
     } else {
@@ -38,7 +39,7 @@ class whmcs_adapter final : public adapter {
 
   std::optional<std::string> validate(const json::object& update) const override {
     auto error = check_update(update, cfg_.strict_fields);
-    if (error) *error = redact_secrets(std::move(*error), cfg_);
+    if (error) *error = redact_secrets(*error, cfg_);
     return error;
   }
 
@@ -126,8 +127,7 @@ class whmcs_adapter final : public adapter {
   }
 
   std::string excerpt(std::string_view body) const {
-    return body.empty() ? std::string("(empty body)")
-                        : body_excerpt(redact_secrets(std::string(body), cfg_));
+    return body.empty() ? std::string("(empty body)") : body_excerpt(redact_secrets(body, cfg_));
   }
 
   config::backend cfg_;
@@ -140,7 +140,7 @@ class whmcs_adapter final : public adapter {
 namespace reconcilerd::backends {
 
 std::unique_ptr<adapter> make_whmcs_adapter(const config::backend& cfg) {
-  return std::make_unique<whmcs::whmcs_adapter>(cfg);
+  return std::make_unique<whmcs::adapter>(cfg);
 }
 
 }  // namespace reconcilerd::backends

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "backends/simetri/python_literal.hpp"
+#include "backends/simetri/body.hpp"
 #include "tests/backends/simetri_whmcs_golden.hpp"
 #include "tests/support/python_literal.hpp"
 

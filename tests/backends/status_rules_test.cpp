@@ -1,5 +1,5 @@
-// The rules every API shares: status code meanings, Retry-After in both forms, rate-limit
-// hints, secret redaction and the URL/form encodings. Table-driven.
+// The rules every API shares for reading an answer: status code meanings, Retry-After in
+// both forms, rate-limit hints, excerpts and secret redaction. Table-driven.
 #include "backends/status_rules.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -120,6 +120,8 @@ BOOST_AUTO_TEST_CASE(redact_secrets_masks_every_configured_secret) {
       {{{"api_key", "s3cr3t"}, {"token", "a"}},
        "a b a s3cr3t",
        "<redacted> b <redacted> <redacted>"},
+      // Redacting twice changes nothing: a mask already in the text is kept whole.
+      {{{"token", "a"}, {"secret", "red"}}, "<redacted> b a", "<redacted> b <redacted>"},
       {{{"jwt", ""}}, "an empty secret masks nothing", "an empty secret masks nothing"},
       {{}, "no secrets configured", "no secrets configured"},
   };
@@ -143,12 +145,12 @@ BOOST_AUTO_TEST_CASE(status_text_prefers_the_servers_own_message) {
   BOOST_TEST(status_text(r, "detail") == "HTTP 404: <html> bad gateway</html>");
 }
 
-BOOST_AUTO_TEST_CASE(encodings) {
-  BOOST_TEST(percent_encode("a b/c?d=é~") == "a%20b%2Fc%3Fd%3D%C3%A9~");
-  BOOST_TEST(form_encode({{"update_vals", "{'a': 1}"}, {"newitemamount[]", "16.95"}}) ==
-             "update_vals=%7B%27a%27%3A+1%7D&newitemamount%5B%5D=16.95");
+BOOST_AUTO_TEST_CASE(excerpts_and_json_bodies) {
   BOOST_TEST(body_excerpt("line1\nline2", 300) == "line1 line2");
   BOOST_TEST(body_excerpt(std::string(10, 'x'), 4) == "xxxx...");
+  BOOST_TEST(json_body(R"({"a": 1})").at("a").as_int64() == 1);
+  BOOST_TEST(json_body("<html>").is_null());
+  BOOST_TEST(json_body("").is_null());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "backends/whmcs/whmcs_form.hpp"
+#include "backends/whmcs/body.hpp"
 #include "tests/backends/simetri_whmcs_golden.hpp"
 
 namespace json = boost::json;

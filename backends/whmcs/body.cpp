@@ -1,10 +1,10 @@
-// WHMCS form-field spelling; see whmcs_form.hpp.
-#include "backends/whmcs/whmcs_form.hpp"
+// WHMCS form-field spelling; see body.hpp.
+#include "backends/whmcs/body.hpp"
 
 #include <boost/json/array.hpp>
 #include <charconv>
 
-#include "backends/whmcs/whmcs_schema.hpp"
+#include "backends/whmcs/schema.hpp"
 
 namespace reconcilerd::backends::whmcs {
 

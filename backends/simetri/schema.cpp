@@ -1,5 +1,5 @@
-// simetri update validation; see simetri_schema.hpp.
-#include "backends/simetri/simetri_schema.hpp"
+// simetri update validation; see schema.hpp.
+#include "backends/simetri/schema.hpp"
 
 #include <array>
 #include <cmath>

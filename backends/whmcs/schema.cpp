@@ -1,5 +1,5 @@
-// WHMCS UpdateInvoice validation; see whmcs_schema.hpp.
-#include "backends/whmcs/whmcs_schema.hpp"
+// WHMCS UpdateInvoice validation; see schema.hpp.
+#include "backends/whmcs/schema.hpp"
 
 #include <array>
 #include <charconv>

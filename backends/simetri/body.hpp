@@ -1,9 +1,11 @@
-// JSON -> Python 2 literal text, the form of simetri's `update_vals` (the server eval()s it).
-// Owns only the spelling: True/False/None, single-quoted strings, tuples. A one-member
-// object {"$tuple": [...]} is written as a tuple ([5] as "(5,)"), the inverse of the test
-// parser tests/support/python_literal.hpp. Pure and total: never fails, never throws.
+// simetri's request body: the update as the Python 2 literal of the `update_vals` form field
+// (the server eval()s it), x2many commands as tuples. The spelling: True/False/None,
+// single-quoted strings, tuples; a one-member object {"$tuple": [...]} is written as a tuple
+// ([5] as "(5,)"), the inverse of the test parser tests/support/python_literal.hpp.
+// Pure and total: never fails, never throws.
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <string>
 #include <string_view>
@@ -26,5 +28,9 @@ std::string encode_python_literal(const boost::json::value& v);
 
 // Just the string rule above, for one string.
 std::string encode_python_string(std::string_view s);
+
+// The `update_vals` text of a validated update: every x2many command array (invoice_line,
+// and each line's invoice_line_tax_id) becomes a tuple; everything else is copied as is.
+std::string update_vals(const boost::json::object& update);
 
 }  // namespace reconcilerd::backends::simetri

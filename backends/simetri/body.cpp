@@ -1,11 +1,13 @@
-// Python 2 literal encoder for simetri's update_vals; see python_literal.hpp.
-#include "backends/simetri/python_literal.hpp"
+// Python 2 literal encoder for simetri's update_vals; see body.hpp.
+#include "backends/simetri/body.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+
+#include "backends/simetri/schema.hpp"
 
 namespace reconcilerd::backends::simetri {
 
@@ -183,6 +185,45 @@ std::string encode_python_literal(const json::value& v) {
   std::string out;
   encode(v, out);
   return out;
+}
+
+namespace {
+
+// A command list with every command array turned into a tuple, and each line's
+// invoice_line_tax_id commands too; anything else is copied as is.
+json::value commands_to_wire(const json::value& v) {
+  const json::array* list = v.if_array();
+  if (!list) return v;
+  json::array out;
+  for (const auto& c : *list) {
+    const json::array* cmd = c.if_array();
+    if (!cmd) {
+      out.push_back(c);
+      continue;
+    }
+    json::array items;
+    for (const auto& item : *cmd) {
+      if (const json::object* vals = item.if_object()) {
+        json::object converted;
+        for (const auto& m : *vals)
+          converted[m.key()] = is_x2many_field(m.key()) ? commands_to_wire(m.value()) : m.value();
+        items.push_back(std::move(converted));
+      } else {
+        items.push_back(item);
+      }
+    }
+    out.push_back(make_tuple(std::move(items)));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string update_vals(const json::object& update) {
+  json::object wire;
+  for (const auto& m : update)
+    wire[m.key()] = is_x2many_field(m.key()) ? commands_to_wire(m.value()) : m.value();
+  return encode_python_literal(wire);
 }
 
 }  // namespace reconcilerd::backends::simetri

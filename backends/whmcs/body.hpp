@@ -1,7 +1,7 @@
-// A validated WHMCS update -> the form fields of api.php, in the update's order: PHP
-// bracket names (`itemdescription[13]`, `newitemamount[]`, `deletelineids[]`), booleans
-// as 1/0, amounts and rates with at least two decimals ("16.95", "0.00": WHMCS drops a
-// bare 0 as falsy). Pure.
+// WHMCS's request body: a validated update -> the form fields of api.php, in the update's
+// order: PHP bracket names (`itemdescription[13]`, `newitemamount[]`, `deletelineids[]`),
+// booleans as 1/0, amounts and rates with at least two decimals ("16.95", "0.00": WHMCS
+// drops a bare 0 as falsy). Pure.
 #pragma once
 
 #include <boost/json/object.hpp>

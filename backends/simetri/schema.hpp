@@ -7,6 +7,7 @@
 #include <boost/json/object.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace reconcilerd::backends::simetri {
 
