@@ -1,47 +1,25 @@
-// Request spelling shared by the adapters; see requests.hpp.
+// Request spelling shared by the adapters; see requests.hpp. The percent-encoding is
+// Boost.URL's (unreserved characters kept, upper-case hex, space as '+' in forms).
 #include "backends/requests.hpp"
 
 #include <boost/json/serialize.hpp>
-#include <cctype>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 
 namespace reconcilerd::backends {
 
 std::string percent_encode(std::string_view s) {
-  static const char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += c;
-    } else {
-      out += '%';
-      out += hex[u >> 4];
-      out += hex[u & 15];
-    }
-  }
-  return out;
+  return boost::urls::encode(s, boost::urls::unreserved_chars);
 }
 
 std::string form_encode(const std::vector<std::pair<std::string, std::string>>& fields) {
-  auto enc = [](std::string_view s) {
-    std::string e = percent_encode(s);
-    std::string out;
-    for (std::size_t i = 0; i < e.size(); ++i) {
-      if (e.compare(i, 3, "%20") == 0) {
-        out += '+';
-        i += 2;
-      } else {
-        out += e[i];
-      }
-    }
-    return out;
-  };
+  const boost::urls::encoding_opts space_as_plus(true);
   std::string out;
-  for (auto& [k, v] : fields) {
+  for (auto& [key, value] : fields) {
     if (!out.empty()) out += '&';
-    out += enc(k);
+    out += boost::urls::encode(key, boost::urls::unreserved_chars, space_as_plus);
     out += '=';
-    out += enc(v);
+    out += boost::urls::encode(value, boost::urls::unreserved_chars, space_as_plus);
   }
   return out;
 }

@@ -14,10 +14,12 @@
 
 namespace reconcilerd::backends {
 
-// RFC 3986 percent-encoding of everything but unreserved characters.
+// RFC 3986 percent-encoding of everything but unreserved characters (A-Z a-z 0-9 - . _ ~),
+// hex digits upper case: one path segment or query value.
 std::string percent_encode(std::string_view s);
 
-// application/x-www-form-urlencoded: key=value pairs joined by '&' (space as '+').
+// application/x-www-form-urlencoded: key=value pairs joined by '&', each side encoded as
+// percent_encode does but with space as '+'.
 std::string form_encode(const std::vector<std::pair<std::string, std::string>>& fields);
 
 // A JSON API's request: the `auth` headers, then "Content-Type: application/json" when
