@@ -7,10 +7,11 @@
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 
-#include "tests/backends/alloy_campfire_bigcapital_support.hpp"
+#include "tests/support/golden.hpp"
 
 namespace b = reconcilerd::backends;
 namespace json = boost::json;
+namespace golden = reconcilerd::test::golden;
 using namespace std::chrono_literals;
 
 namespace {
@@ -219,10 +220,9 @@ const invalid_case invalid[] = {
 BOOST_AUTO_TEST_SUITE(alloy)
 
 BOOST_AUTO_TEST_CASE(golden_requests) {
-  auto n = reconcilerd::test::golden::run_all(
-      "alloy", reconcilerd::config::backend_type::alloy,
-      [](const reconcilerd::config::backend& cfg) { return b::make_alloy_adapter(cfg); });
-  BOOST_TEST(n >= 8u);
+  auto r = golden::run("alloy", {.type = reconcilerd::config::backend_type::alloy});
+  BOOST_TEST(r.cases == 10u);
+  BOOST_TEST(r.problems.empty(), golden::joined(r.problems));
 }
 
 BOOST_AUTO_TEST_CASE(answers_to_outcomes) {

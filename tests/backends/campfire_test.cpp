@@ -7,10 +7,11 @@
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 
-#include "tests/backends/alloy_campfire_bigcapital_support.hpp"
+#include "tests/support/golden.hpp"
 
 namespace b = reconcilerd::backends;
 namespace json = boost::json;
+namespace golden = reconcilerd::test::golden;
 using namespace std::chrono_literals;
 
 namespace {
@@ -272,10 +273,9 @@ std::string expected(const invalid_case& c) {
 BOOST_AUTO_TEST_SUITE(campfire)
 
 BOOST_AUTO_TEST_CASE(golden_requests) {
-  auto n = reconcilerd::test::golden::run_all(
-      "campfire", reconcilerd::config::backend_type::campfire,
-      [](const reconcilerd::config::backend& cfg) { return b::make_campfire_adapter(cfg); });
-  BOOST_TEST(n >= 8u);
+  auto r = golden::run("campfire", {.type = reconcilerd::config::backend_type::campfire});
+  BOOST_TEST(r.cases == 10u);
+  BOOST_TEST(r.problems.empty(), golden::joined(r.problems));
 }
 
 BOOST_AUTO_TEST_CASE(answers_to_outcomes) {

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "backends/simetri/body.hpp"
-#include "tests/backends/simetri_whmcs_golden.hpp"
+#include "tests/support/golden.hpp"
 #include "tests/support/python_literal.hpp"
 
 namespace json = boost::json;
@@ -122,17 +122,9 @@ BOOST_AUTO_TEST_CASE(encoder_round_trips_through_the_strict_parser) {
 }
 
 BOOST_AUTO_TEST_CASE(golden_requests) {
-  auto adapter = rb::make_simetri_adapter(simetri_config());
-  auto files = golden::case_files("simetri");
-  BOOST_TEST(files.size() == 10u);
-  for (auto& f : files) {
-    BOOST_TEST_CONTEXT("golden " << f.filename().string()) {
-      json::object c = golden::load(f);
-      auto job = golden::job_of(c, f.filename().string());
-      BOOST_TEST(!adapter->validate(job.update).has_value(), *adapter->validate(job.update));
-      golden::expect_request(adapter->build(job), c.at("request").as_object(), {"update_vals"});
-    }
-  }
+  auto r = golden::run("simetri", simetri_config(), {"update_vals"});
+  BOOST_TEST(r.cases == 10u);
+  BOOST_TEST(r.problems.empty(), golden::joined(r.problems));
 }
 
 BOOST_AUTO_TEST_CASE(update_vals_are_plain_ascii_text) {
