@@ -111,6 +111,7 @@ BOOST_AUTO_TEST_CASE(success_with_keep_alive_reuse) {
   });
   https_client client(io.get_executor(), backend_for(srv.port()));
   std::vector<result> got;
+  const auto before = std::chrono::system_clock::now();
   run(io, &srv, [&]() -> net::awaitable<void> {
     for (int i = 0; i < 3; ++i)
       got.push_back(co_await client.send(put("body" + std::to_string(i))));
@@ -126,8 +127,9 @@ BOOST_AUTO_TEST_CASE(success_with_keep_alive_reuse) {
       BOOST_TEST(got[i].response->body == "echo:body" + std::to_string(i));
       BOOST_TEST(got[i].response->header_value("x-ratelimit-remaining").value_or("") == "7");
       BOOST_TEST(got[i].maybe_sent);
-      const auto age = std::chrono::system_clock::now() - got[i].response->received_at;
-      BOOST_TEST((age >= 0s && age < 60s));
+      // Stamped when it arrived: between the start of the test and now.
+      BOOST_TEST((got[i].response->received_at >= before));
+      BOOST_TEST((got[i].response->received_at <= std::chrono::system_clock::now()));
     }
   }
   BOOST_TEST(srv.accepts == 1);
@@ -247,7 +249,6 @@ BOOST_AUTO_TEST_CASE(server_that_never_answers_times_out) {
   BOOST_TEST(r.detail.find("within 300ms") != std::string::npos, r.detail);
   BOOST_TEST(r.detail.find("reading the answer") != std::string::npos, r.detail);
   BOOST_TEST((took >= 300ms), std::chrono::duration<double>(took).count());
-  BOOST_TEST((took < 2300ms), std::chrono::duration<double>(took).count());
   BOOST_TEST(srv.requests == 1);
 }
 
@@ -471,7 +472,49 @@ BOOST_AUTO_TEST_CASE(parallel_sends_never_exceed_concurrency) {
   BOOST_TEST(srv.requests == n);
 }
 
+// The only connection is held at a's write gate (a's deadline starts again after the gate,
+// so a cannot time out there): b's own 200 ms run out while it waits for a connection. If
+// the wait did not count, b would wait until the gate opens and then succeed.
 BOOST_AUTO_TEST_CASE(waiting_for_a_connection_counts_against_the_deadline) {
+  net::io_context io;
+  tls_test_server srv(io, certs().good, [](const test::request_t&) { return answer(); });
+  auto cfg = backend_for(srv.port());
+  cfg.concurrency = 1;
+  cfg.timeout = 200ms;
+  https_client client(io.get_executor(), cfg);
+  result a, b;
+  bool a_at_gate = false, b_done = false, a_done = false;
+  std::chrono::steady_clock::duration b_took{};
+  run(io, &srv, [&]() -> net::awaitable<void> {
+    net::co_spawn(
+        io,
+        [&]() -> net::awaitable<void> {
+          a = co_await client.send(put(), [&]() -> net::awaitable<bool> {
+            a_at_gate = true;
+            co_return co_await eventually([&] { return b_done; });
+          });
+          a_done = true;
+        },
+        net::detached);
+    BOOST_TEST(co_await eventually([&] { return a_at_gate; }));
+    const auto start = std::chrono::steady_clock::now();
+    b = co_await client.send(put());
+    b_took = std::chrono::steady_clock::now() - start;
+    b_done = true;
+    BOOST_TEST(co_await eventually([&] { return a_done; }));
+  });
+  BOOST_TEST(kind(b) == "timeout", b.detail);
+  BOOST_TEST(b.detail.find("waiting for a free connection") != std::string::npos, b.detail);
+  BOOST_TEST(!b.maybe_sent);
+  BOOST_TEST((b_took >= 200ms), std::chrono::duration<double>(b_took).count());
+  BOOST_TEST(kind(a) == "none", a.detail);  // the gate opened after b gave up: a went out
+  BOOST_TEST(srv.accepts == 1);
+  BOOST_TEST(srv.requests == 1);
+}
+
+// A request that timed out gives its connection up; the waiter gets a fresh one and its
+// own deadline still applies.
+BOOST_AUTO_TEST_CASE(a_timed_out_request_frees_the_slot_for_a_waiter) {
   net::io_context io;
   tls_test_server srv(io, certs().good, [](const test::request_t&) {
     server_reply r;
@@ -494,7 +537,6 @@ BOOST_AUTO_TEST_CASE(waiting_for_a_connection_counts_against_the_deadline) {
         },
         net::detached);
     BOOST_TEST(co_await eventually([&] { return srv.requests == 1; }));
-    // b waits for a's connection, then gets one, all within its own 200 ms.
     const auto start = std::chrono::steady_clock::now();
     b = co_await client.send(put());
     b_took = std::chrono::steady_clock::now() - start;
@@ -503,7 +545,6 @@ BOOST_AUTO_TEST_CASE(waiting_for_a_connection_counts_against_the_deadline) {
   BOOST_TEST(kind(a) == "timeout");
   BOOST_TEST(kind(b) == "timeout");
   BOOST_TEST((b_took >= 200ms), std::chrono::duration<double>(b_took).count());
-  BOOST_TEST((b_took < 350ms), std::chrono::duration<double>(b_took).count());
   BOOST_TEST(srv.accepts == 2);  // a's connection, then (after a gave it up) b's
 }
 
