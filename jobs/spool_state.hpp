@@ -1,17 +1,16 @@
 // Delivery state of one job (attempts, times, last error) and its on-disk text form.
 // The spool persists it in state/<name>.json (the job bytes are never touched); this
-// module only converts: state <-> JSON text, and RFC 3339 UTC time formatting/parsing.
+// module only converts state <-> JSON text (times in RFC 3339, jobs/rfc3339.hpp).
 // Parsing fails softly: unreadable state text yields std::nullopt, never an exception.
 #pragma once
 
-#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
 
-namespace reconcilerd::jobs {
+#include "jobs/rfc3339.hpp"
 
-using clock_time = std::chrono::system_clock::time_point;
+namespace reconcilerd::jobs {
 
 struct delivery_state {
   int attempts = 0;                      // requests that may have reached the server
@@ -31,11 +30,5 @@ struct delivery_state {
 // Stored with millisecond precision; round-trips exactly for millisecond time points.
 std::string state_to_json(const delivery_state& s);
 std::optional<delivery_state> state_from_json(std::string_view text);
-
-// "2026-11-21T11:13:10Z" (seconds) / "2026-11-21T11:13:10.250Z" (milliseconds).
-std::string rfc3339(clock_time t);
-std::string rfc3339_ms(clock_time t);
-// Accepts both forms above ('Z' only); std::nullopt otherwise.
-std::optional<clock_time> parse_rfc3339(std::string_view s);
 
 }  // namespace reconcilerd::jobs

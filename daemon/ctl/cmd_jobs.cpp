@@ -10,8 +10,8 @@
 #include "daemon/ctl/commands.hpp"
 #include "daemon/ctl/file_ops.hpp"
 #include "daemon/status/status_json_text.hpp"
-#include "daemon/status/status_time.hpp"
 #include "jobs/job_decode.hpp"
+#include "jobs/rfc3339.hpp"
 #include "jobs/spool.hpp"
 
 namespace reconcilerd::ctl {
@@ -126,7 +126,7 @@ std::string or_dash(const std::string& s) { return s.empty() ? "-" : s; }
 
 std::string next_attempt_text(const job_info& j) {
   if (j.state == jobs::job_state::deferred && j.delivery && j.delivery->next_attempt)
-    return daemon::format_rfc3339_ms(*j.delivery->next_attempt);
+    return jobs::rfc3339_ms(*j.delivery->next_attempt);
   return "-";
 }
 
@@ -226,7 +226,7 @@ int cmd_show(context& c, const args_t& args) {
   }
   auto j = describe(*sp, args[0], *st);
   auto t = [](const std::optional<jobs::clock_time>& v) {
-    return v ? daemon::format_rfc3339_ms(*v) : std::string("-");
+    return v ? jobs::rfc3339_ms(*v) : std::string("-");
   };
   auto& o = c.out;
   o << "job:          " << j.name << "\n";

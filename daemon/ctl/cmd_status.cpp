@@ -10,6 +10,7 @@
 #include "daemon/ctl/status_file.hpp"
 #include "daemon/status/status_json_text.hpp"
 #include "daemon/status/status_time.hpp"
+#include "jobs/rfc3339.hpp"
 
 namespace reconcilerd::ctl {
 
@@ -39,7 +40,7 @@ void print_human(context& c, const daemon::status_snapshot& s) {
   auto& o = c.out;
   o << "reconcilerd " << s.version << " (pid " << s.pid << "), up "
     << daemon::format_age(duration_cast<seconds>(s.generated_at - s.started_at)) << "\n";
-  o << "status of " << daemon::format_rfc3339_ms(s.generated_at) << " ("
+  o << "status of " << jobs::rfc3339_ms(s.generated_at) << " ("
     << daemon::format_age(duration_cast<seconds>(c.now - s.generated_at)) << " ago)\n";
   o << "spool: " << s.spool.incoming << " incoming, " << s.spool.active << " active, "
     << s.spool.deferred << " deferred, " << s.spool.done << " done, " << s.spool.dead << " dead\n";
@@ -63,7 +64,7 @@ void print_human(context& c, const daemon::status_snapshot& s) {
     }
     if (b.until) {
       o << (b.state == daemon::backend_state::suspended ? ", next probe at " : " until ")
-        << daemon::format_rfc3339_ms(*b.until);
+        << jobs::rfc3339_ms(*b.until);
     }
     if (!b.reason.empty()) o << " (" << b.reason << ")";
     o << "\n";
@@ -75,8 +76,7 @@ void print_human(context& c, const daemon::status_snapshot& s) {
     if (b.last_error.empty())
       o << "none\n";
     else
-      o << b.last_error
-        << (b.last_error_at ? " (" + daemon::format_rfc3339_ms(*b.last_error_at) + ")" : "")
+      o << b.last_error << (b.last_error_at ? " (" + jobs::rfc3339_ms(*b.last_error_at) + ")" : "")
         << "\n";
   }
 }

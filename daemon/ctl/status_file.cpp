@@ -11,7 +11,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "daemon/status/status_time.hpp"
+#include "jobs/rfc3339.hpp"
 
 namespace reconcilerd::ctl {
 
@@ -25,7 +25,7 @@ std::uint64_t u64(const json::object& o, const char* key) {
 }
 
 time_point time_at(const json::object& o, const char* key) {
-  auto t = daemon::parse_rfc3339(json::value_to<std::string>(o.at(key)));
+  auto t = jobs::parse_rfc3339(json::value_to<std::string>(o.at(key)));
   if (!t) throw std::runtime_error(std::string("bad time in \"") + key + "\"");
   return *t;
 }

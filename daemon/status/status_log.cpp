@@ -8,7 +8,7 @@
 #include <cerrno>
 
 #include "daemon/status/status_json_text.hpp"
-#include "daemon/status/status_time.hpp"
+#include "jobs/rfc3339.hpp"
 
 namespace reconcilerd::daemon {
 
@@ -35,7 +35,7 @@ std::string_view to_string(log_event e) {
 }
 
 std::string to_json_line(const event_record& e) {
-  std::string o = "{\"ts\":" + json_quote(format_rfc3339_ms(e.ts));
+  std::string o = "{\"ts\":" + json_quote(jobs::rfc3339_ms(e.ts));
   o += ",\"event\":" + json_quote(to_string(e.event));
   auto text = [&](const char* key, const std::string& v) {
     if (!v.empty()) o += std::string(",\"") + key + "\":" + json_quote(v);
@@ -45,7 +45,7 @@ std::string to_json_line(const event_record& e) {
   text("invoice_id", e.invoice_id);
   if (e.attempt) o += ",\"attempt\":" + std::to_string(*e.attempt);
   if (e.http_status) o += ",\"http_status\":" + std::to_string(*e.http_status);
-  if (e.next_attempt) o += ",\"next_attempt\":" + json_quote(format_rfc3339_ms(*e.next_attempt));
+  if (e.next_attempt) o += ",\"next_attempt\":" + json_quote(jobs::rfc3339_ms(*e.next_attempt));
   text("reason", e.reason);
   text("category", e.category);
   text("message", e.message);

@@ -11,7 +11,7 @@
 #include <filesystem>
 
 #include "daemon/status/status_json_text.hpp"
-#include "daemon/status/status_time.hpp"
+#include "jobs/rfc3339.hpp"
 
 namespace reconcilerd::daemon {
 
@@ -20,7 +20,7 @@ namespace {
 std::string num(std::uint64_t v) { return std::to_string(v); }
 
 std::string time_or_null(const std::optional<time_point>& t) {
-  return t ? json_quote(format_rfc3339_ms(*t)) : "null";
+  return t ? json_quote(jobs::rfc3339_ms(*t)) : "null";
 }
 
 // Rates are shown to the millisecond of a request: 3 decimals are plenty.
@@ -69,8 +69,8 @@ std::string to_status_json(const status_snapshot& s) {
   o += "\"schema\":" + std::to_string(status_schema_version);
   o += ",\"pid\":" + std::to_string(s.pid);
   o += ",\"version\":" + json_quote(s.version);
-  o += ",\"started_at\":" + json_quote(format_rfc3339_ms(s.started_at));
-  o += ",\"generated_at\":" + json_quote(format_rfc3339_ms(s.generated_at));
+  o += ",\"started_at\":" + json_quote(jobs::rfc3339_ms(s.started_at));
+  o += ",\"generated_at\":" + json_quote(jobs::rfc3339_ms(s.generated_at));
   o += ",\"spool\":{\"incoming\":" + num(s.spool.incoming) + ",\"active\":" + num(s.spool.active) +
        ",\"deferred\":" + num(s.spool.deferred) + ",\"done\":" + num(s.spool.done) +
        ",\"dead\":" + num(s.spool.dead) + "}";

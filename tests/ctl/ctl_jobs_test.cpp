@@ -4,11 +4,10 @@
 #include <sstream>
 
 #include "daemon/ctl/ctl.hpp"
-#include "daemon/status/status_time.hpp"
+#include "jobs/rfc3339.hpp"
 #include "jobs/spool.hpp"
 #include "tests/support/temp_dir.hpp"
 
-namespace rd = reconcilerd::daemon;
 namespace jobs = reconcilerd::jobs;
 
 namespace {
@@ -18,7 +17,7 @@ struct result {
   std::string out, err;
 };
 
-std::chrono::system_clock::time_point at(const char* text) { return *rd::parse_rfc3339(text); }
+std::chrono::system_clock::time_point at(const char* text) { return *jobs::parse_rfc3339(text); }
 
 const std::string job_a = R"({"backend":"erp","invoice_id":1,"update":{"urgent":true}})";
 const std::string job_b = R"({"backend":"erp","invoice_id":"INV/2","update":{"urgent":true}})";

@@ -6,8 +6,8 @@
 #include <sstream>
 
 #include "daemon/ctl/ctl.hpp"
-#include "daemon/status/status_time.hpp"
 #include "daemon/status/status_writer.hpp"
+#include "jobs/rfc3339.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace rd = reconcilerd::daemon;
@@ -44,7 +44,7 @@ struct ctl_env {
   }
 };
 
-rd::time_point at(const char* text) { return *rd::parse_rfc3339(text); }
+rd::time_point at(const char* text) { return *reconcilerd::jobs::parse_rfc3339(text); }
 
 rd::status_snapshot snapshot(pid_t pid) {
   rd::status_snapshot s;

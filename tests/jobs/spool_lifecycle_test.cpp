@@ -351,12 +351,10 @@ BOOST_AUTO_TEST_CASE(state_text_round_trip) {
   s.last_http_status = 504;
   s.original_name = "o.json";
   BOOST_TEST((rj::state_from_json(rj::state_to_json(s)) == std::optional(s)));
-  BOOST_TEST(rj::rfc3339_ms(*s.first_seen) == "2026-01-02T03:04:05.678Z");
-  BOOST_TEST(rj::rfc3339(s.first_seen.value()) == "2026-01-02T03:04:05Z");
-  for (const char* bad : {"2026-01-02 03:04:05Z", "2026-13-02T03:04:05Z", "2026-01-02T03:04:05",
-                          "2026-01-02T03:04:05.6Z", "x"})
-    BOOST_TEST_CONTEXT(bad) { BOOST_TEST(!rj::parse_rfc3339(bad).has_value()); }
-  for (const char* bad : {"", "[]", R"({"attempts":-1})", R"({"attempts":1,"first_seen":7})"})
+  BOOST_TEST(rj::state_to_json(s).find(R"("first_seen":"2026-01-02T03:04:05.678Z")") !=
+             std::string::npos);
+  for (const char* bad : {"", "[]", R"({"attempts":-1})", R"({"attempts":1,"first_seen":7})",
+                          R"({"attempts":1,"first_seen":"2026-01-02 03:04:05Z"})"})
     BOOST_TEST_CONTEXT(bad) { BOOST_TEST(!rj::state_from_json(bad).has_value()); }
 }
 

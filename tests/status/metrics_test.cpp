@@ -10,7 +10,7 @@
 #include <set>
 #include <sstream>
 
-#include "daemon/status/status_time.hpp"
+#include "jobs/rfc3339.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace rd = reconcilerd::daemon;
@@ -21,8 +21,8 @@ rd::status_snapshot fixed_snapshot() {
   rd::status_snapshot s;
   s.pid = 4242;
   s.version = "0.1.0";
-  s.started_at = *rd::parse_rfc3339("2026-11-01T10:00:00.5Z");
-  s.generated_at = *rd::parse_rfc3339("2026-11-01T11:30:00Z");
+  s.started_at = *reconcilerd::jobs::parse_rfc3339("2026-11-01T10:00:00.5Z");
+  s.generated_at = *reconcilerd::jobs::parse_rfc3339("2026-11-01T11:30:00Z");
   s.spool = {.incoming = 2, .active = 1, .deferred = 3, .done = 40, .dead = 1};
   s.oldest_job_age = std::chrono::seconds(754);
   rd::backend_status erp;

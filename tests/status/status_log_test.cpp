@@ -9,7 +9,7 @@
 #include <cerrno>
 #include <filesystem>
 
-#include "daemon/status/status_time.hpp"
+#include "jobs/rfc3339.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace rd = reconcilerd::daemon;
@@ -17,7 +17,7 @@ using reconcilerd::test::read_file;
 
 namespace {
 
-rd::time_point at(const char* text) { return *rd::parse_rfc3339(text); }
+rd::time_point at(const char* text) { return *reconcilerd::jobs::parse_rfc3339(text); }
 
 rd::event_record job_event(rd::log_event ev, const char* ts) {
   rd::event_record e;
