@@ -7,60 +7,47 @@
 #include <cstdio>
 #include <utility>
 
+#include "backends/status_rules.hpp"  // body_excerpt: printable text for messages
+
 namespace reconcilerd::backends::fields {
 
 namespace json = boost::json;
 
 // ---- rule modifiers ---------------------------------------------------------------------
 
-rule rule::required() const {
-  rule r = *this;
-  r.is_required = true;
+namespace {
+
+// `r` with one member set: what the modifiers below return.
+template <class T, class V>
+rule set(rule r, T rule::*member, V value) {
+  r.*member = std::move(value);
   return r;
 }
-rule rule::nullable() const {
-  rule r = *this;
-  r.is_nullable = true;
-  return r;
-}
-rule rule::at_least(double v) const {
-  rule r = *this;
+
+rule lower_bound(rule r, double v, bool exclusive) {
   r.min = v;
-  r.min_exclusive = false;
+  r.min_exclusive = exclusive;
   return r;
 }
-rule rule::at_most(double v) const {
-  rule r = *this;
+
+rule upper_bound(rule r, double v, bool exclusive) {
   r.max = v;
-  r.max_exclusive = false;
+  r.max_exclusive = exclusive;
   return r;
 }
-rule rule::above(double v) const {
-  rule r = *this;
-  r.min = v;
-  r.min_exclusive = true;
-  return r;
-}
-rule rule::below(double v) const {
-  rule r = *this;
-  r.max = v;
-  r.max_exclusive = true;
-  return r;
-}
-rule rule::min_items(std::size_t n) const {
-  rule r = *this;
-  r.min_size = n;
-  return r;
-}
-rule rule::max_items(std::size_t n) const {
-  rule r = *this;
-  r.max_size = n;
-  return r;
-}
+
+}  // namespace
+
+rule rule::required() const { return set(*this, &rule::is_required, true); }
+rule rule::nullable() const { return set(*this, &rule::is_nullable, true); }
+rule rule::at_least(double v) const { return lower_bound(*this, v, false); }
+rule rule::above(double v) const { return lower_bound(*this, v, true); }
+rule rule::at_most(double v) const { return upper_bound(*this, v, false); }
+rule rule::below(double v) const { return upper_bound(*this, v, true); }
+rule rule::min_items(std::size_t n) const { return set(*this, &rule::min_size, n); }
+rule rule::max_items(std::size_t n) const { return set(*this, &rule::max_size, n); }
 rule rule::with(std::function<std::optional<std::string>(const json::value&)> f) const {
-  rule r = *this;
-  r.extra = std::move(f);
-  return r;
+  return set(*this, &rule::extra, std::move(f));
 }
 
 const field* schema::find(std::string_view name) const {
@@ -117,16 +104,6 @@ rule forbidden(std::string note) {
 
 namespace {
 
-std::string printable(std::string_view s, std::size_t max) {
-  std::string out;
-  for (char c : s.substr(0, max)) {
-    auto u = static_cast<unsigned char>(c);
-    out += (u < 0x20 || u == 0x7f) ? ' ' : c;
-  }
-  if (s.size() > max) out += "...";
-  return out;
-}
-
 std::string format_number(double v) {
   char buf[64];
   if (std::trunc(v) == v && std::fabs(v) < 9e18)
@@ -178,7 +155,7 @@ std::string member_path(std::string_view path, std::string_view key) {
   });
   std::string p(path);
   if (plain) return p + "." + std::string(key);
-  return p + "[\"" + printable(key, 60) + "\"]";
+  return p + "[\"" + body_excerpt(key, 60) + "\"]";
 }
 
 std::string join(const std::vector<std::string>& v, std::string_view sep) {
@@ -358,7 +335,7 @@ std::optional<std::string> validate(const schema& s, const json::object& obj, co
 }
 
 std::string quote_value(const json::value& v, std::size_t max) {
-  if (v.is_string()) return "\"" + printable(v.get_string(), max) + "\"";
+  if (v.is_string()) return "\"" + body_excerpt(v.get_string(), max) + "\"";
   if (v.is_null()) return "null";
   if (v.is_bool()) return v.get_bool() ? "true" : "false";
   if (v.is_int64()) return std::to_string(v.get_int64());

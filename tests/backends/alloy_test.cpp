@@ -7,11 +7,13 @@
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 
+#include "tests/backends/adapter_tables.hpp"
 #include "tests/support/golden.hpp"
 
 namespace b = reconcilerd::backends;
 namespace json = boost::json;
 namespace golden = reconcilerd::test::golden;
+namespace tables = reconcilerd::test::tables;
 using namespace std::chrono_literals;
 
 namespace {
@@ -29,31 +31,9 @@ reconcilerd::config::backend settings(bool strict = true) {
   return cfg;
 }
 
-const auto received = std::chrono::system_clock::from_time_t(1795000000);  // 2026-11-18
-
-// The job whose answer is classified.
-reconcilerd::jobs::job invoice_42() {
-  reconcilerd::jobs::job j;
-  j.name = "42.json";
-  j.invoice_id = "42";
-  j.invoice_id_is_integer = true;
-  return j;
-}
-
-struct answer_case {
-  const char* about;
-  unsigned status;
-  std::vector<b::header> headers;
-  std::string body;
-  b::outcome_kind kind;
-  std::string message;
-  std::optional<std::chrono::milliseconds> retry_after;
-  bool backend_wide;
-};
-
 const std::string long_page = "<html>" + std::string(400, 'x') + "</html>";
 
-const answer_case answers[] = {
+const tables::answer_row answers[] = {
     {"documented success",
      200,
      {},
@@ -164,14 +144,19 @@ const answer_case answers[] = {
      std::nullopt,
      false},
     {"504", 504, {}, "", b::outcome_kind::retry, "HTTP 504", std::nullopt, false},
+    {"success with a rate hint",
+     200,
+     {{"X-RateLimit-Remaining", "3"}},
+     R"({"invoice": {}})",
+     b::outcome_kind::delivered,
+     "invoice updated",
+     std::nullopt,
+     false,
+     {},
+     3},
 };
 
-struct invalid_case {
-  const char* update;
-  const char* message;
-};
-
-const invalid_case invalid[] = {
+const tables::update_row invalid[] = {
     {R"({})", "update.lineItems: is required"},
     {R"({"lineItems": []})", "update.lineItems: must have at least 1 item"},
     {R"({"lineItems": {"description": "A", "totalAmount": "1"}})",
@@ -226,38 +211,13 @@ BOOST_AUTO_TEST_CASE(golden_requests) {
 }
 
 BOOST_AUTO_TEST_CASE(answers_to_outcomes) {
-  auto a = b::make_alloy_adapter(settings());
-  for (auto& c : answers) {
-    BOOST_TEST_CONTEXT(c.about) {
-      b::response r{c.status, received, c.headers, c.body};
-      auto o = a->classify(r, invoice_42());
-      BOOST_TEST(static_cast<int>(o.kind) == static_cast<int>(c.kind));
-      BOOST_TEST(o.message == c.message);
-      BOOST_TEST(o.retry_after.has_value() == c.retry_after.has_value());
-      if (o.retry_after && c.retry_after)
-        BOOST_TEST(o.retry_after->count() == c.retry_after->count());
-      BOOST_TEST(o.backend_wide == c.backend_wide);
-      BOOST_TEST(o.message.find(api_key) == std::string::npos);
-    }
-  }
-}
-
-BOOST_AUTO_TEST_CASE(rate_hint_is_attached) {
-  auto a = b::make_alloy_adapter(settings());
-  b::response r{200, received, {{"X-RateLimit-Remaining", "3"}}, R"({"invoice": {}})"};
-  BOOST_TEST(a->classify(r, invoice_42()).hint.remaining.value_or(-1) == 3);
+  auto problems = tables::classify_mismatches(*b::make_alloy_adapter(settings()), answers);
+  BOOST_TEST(problems.empty(), golden::joined(problems));
 }
 
 BOOST_AUTO_TEST_CASE(invalid_updates) {
-  auto a = b::make_alloy_adapter(settings());
-  for (auto& c : invalid) {
-    BOOST_TEST_CONTEXT(c.update) {
-      auto got = a->validate(json::parse(c.update).as_object());
-      BOOST_TEST_REQUIRE(got.has_value());
-      BOOST_TEST(*got == c.message);
-      BOOST_TEST(got->find(api_key) == std::string::npos);
-    }
-  }
+  auto problems = tables::validate_mismatches(*b::make_alloy_adapter(settings()), invalid);
+  BOOST_TEST(problems.empty(), golden::joined(problems));
 }
 
 BOOST_AUTO_TEST_CASE(non_strict_lets_unknown_fields_through) {

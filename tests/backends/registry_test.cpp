@@ -1,9 +1,10 @@
 // The adapter registry: one adapter per type, redacted settings for display, and
-// classify() naming the invoice where the API's adapter can.
+// classify() naming the invoice where the API's adapter can, and no secret in any message.
 #include <boost/test/unit_test.hpp>
 #include <map>
 
 #include "backends/backend.hpp"
+#include "tests/backends/adapter_tables.hpp"
 
 using namespace reconcilerd;
 
@@ -16,14 +17,6 @@ config::backend settings(config::backend_type t) {
   b.secrets = {{"api_key", "k-123"}, {"token", "t-456"}, {"secret", "s-789"}};
   b.params = {{"identifier", "id"}, {"credential_id", "cred"}, {"auth_scheme", "Token"}};
   return b;
-}
-jobs::job job42() {
-  jobs::job j;
-  j.name = "j.json";
-  j.backend = "b";
-  j.invoice_id = "42";
-  j.invoice_id_is_integer = true;
-  return j;
 }
 }  // namespace
 
@@ -50,7 +43,7 @@ BOOST_AUTO_TEST_CASE(classify_names_the_invoice_where_it_can) {
   not_found.status = 404;
   not_found.body = R"({"detail": "Not found."})";
   auto campfire = backends::make_adapter(settings(config::backend_type::campfire));
-  auto o = campfire->classify(not_found, job42());
+  auto o = campfire->classify(not_found, test::tables::invoice_42());
   BOOST_TEST((o.kind == backends::outcome_kind::rejected));
   BOOST_TEST(o.message.find("invoice 42 not found") != std::string::npos, o.message);
 
@@ -58,7 +51,7 @@ BOOST_AUTO_TEST_CASE(classify_names_the_invoice_where_it_can) {
   bc.status = 400;
   bc.body = R"({"errors":[{"statusCode":400,"type":"SALE_INVOICE_NOT_FOUND","message":null}]})";
   auto bigcapital = backends::make_adapter(settings(config::backend_type::bigcapital));
-  auto o2 = bigcapital->classify(bc, job42());
+  auto o2 = bigcapital->classify(bc, test::tables::invoice_42());
   BOOST_TEST(o2.message.find("invoice 42 not found") != std::string::npos, o2.message);
 }
 
@@ -92,7 +85,7 @@ BOOST_AUTO_TEST_CASE(no_adapter_lets_a_piece_of_a_secret_into_a_message) {
             backends::response r;
             r.status = status;
             r.body = body;
-            auto o = adapter->classify(r, job42());
+            auto o = adapter->classify(r, test::tables::invoice_42());
             BOOST_TEST(o.message.find(piece) == std::string::npos, status << " " << o.message);
           }
         }

@@ -10,12 +10,14 @@
 #include <vector>
 
 #include "backends/simetri/body.hpp"
+#include "tests/backends/adapter_tables.hpp"
 #include "tests/support/golden.hpp"
 #include "tests/support/python_literal.hpp"
 
 namespace json = boost::json;
 namespace rb = reconcilerd::backends;
 namespace golden = reconcilerd::test::golden;
+namespace tables = reconcilerd::test::tables;
 
 namespace {
 
@@ -164,31 +166,25 @@ BOOST_AUTO_TEST_CASE(read_back_request) {
 }
 
 BOOST_AUTO_TEST_CASE(valid_updates) {
-  auto adapter = rb::make_simetri_adapter(simetri_config());
-  const std::string cases[] = {
-      R"({"partner_id": 1})",
-      R"({"partner_id": false, "account_id": false, "journal_id": 18446744073709551615})",
-      R"({"type": "in_invoice"})",
-      R"({"type": "in_refund", "urgent": false})",
-      R"({"date_invoice": "2024-02-29", "date_due": "2000-02-29"})",
-      R"({"last_backoffice_sync": "2026-12-31 00:00:00"})",
-      R"({"invoice_line": []})",
-      R"({"invoice_line": [[6, 0, []], [6, 0, [1, 2]]]})",
-      R"({"invoice_line": [[0, 0, {}]]})",
-      R"({"invoice_line": [[1, 5, {"name": false, "quantity": false, "sequence": 0}]]})",
-      R"({"invoice_line": [[0, 0, {"invoice_line_tax_id": [[3, 1], [4, 2], [5], [6, 0, [3]]]}]]})",
+  const tables::update_row cases[] = {
+      {R"({"partner_id": 1})"},
+      {R"({"partner_id": false, "account_id": false, "journal_id": 18446744073709551615})"},
+      {R"({"type": "in_invoice"})"},
+      {R"({"type": "in_refund", "urgent": false})"},
+      {R"({"date_invoice": "2024-02-29", "date_due": "2000-02-29"})"},
+      {R"({"last_backoffice_sync": "2026-12-31 00:00:00"})"},
+      {R"({"invoice_line": []})"},
+      {R"({"invoice_line": [[6, 0, []], [6, 0, [1, 2]]]})"},
+      {R"({"invoice_line": [[0, 0, {}]]})"},
+      {R"({"invoice_line": [[1, 5, {"name": false, "quantity": false, "sequence": 0}]]})"},
+      {R"({"invoice_line": [[0, 0, {"invoice_line_tax_id": [[3, 1], [4, 2], [5], [6, 0, [3]]]}]]})"},
   };
-  for (auto& text : cases) {
-    BOOST_TEST_CONTEXT("update: " << text) {
-      auto error = adapter->validate(obj(text));
-      BOOST_TEST(!error.has_value(), *error);
-    }
-  }
+  auto problems = tables::validate_mismatches(*rb::make_simetri_adapter(simetri_config()), cases);
+  BOOST_TEST(problems.empty(), golden::joined(problems));
 }
 
 BOOST_AUTO_TEST_CASE(invalid_updates) {
-  auto adapter = rb::make_simetri_adapter(simetri_config());
-  const std::pair<std::string, std::string> cases[] = {
+  const tables::update_row cases[] = {
       {R"({})", "update: is empty; there is nothing to send"},
       {R"({"partnr_id": 22})", "update.partnr_id: unknown field"},
       {R"({"partner_id": "22"})", "update.partner_id: must be a positive integer (an id) or false"},
@@ -262,13 +258,8 @@ BOOST_AUTO_TEST_CASE(invalid_updates) {
        "true "
        "or false; update.foo: unknown field"},
   };
-  for (auto& [text, message] : cases) {
-    BOOST_TEST_CONTEXT("update: " << text) {
-      auto error = adapter->validate(obj(text));
-      BOOST_TEST_REQUIRE(error.has_value());
-      BOOST_TEST(*error == message);
-    }
-  }
+  auto problems = tables::validate_mismatches(*rb::make_simetri_adapter(simetri_config()), cases);
+  BOOST_TEST(problems.empty(), golden::joined(problems));
 }
 
 BOOST_AUTO_TEST_CASE(at_most_ten_problems_are_listed) {
