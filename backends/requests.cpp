@@ -24,6 +24,17 @@ std::string form_encode(const std::vector<std::pair<std::string, std::string>>& 
   return out;
 }
 
+request form_request(std::string target,
+                     const std::vector<std::pair<std::string, std::string>>& fields) {
+  request r;
+  r.method = "POST";
+  r.target = std::move(target);
+  r.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
+               {"Accept", "application/json"}};
+  r.body = form_encode(fields);
+  return r;
+}
+
 request json_request(std::string method, std::string target, std::vector<header> auth,
                      const boost::json::object* body) {
   request r;

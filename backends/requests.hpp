@@ -1,7 +1,7 @@
 // How every adapter spells a request: a percent-encoded path segment or query value, an
-// application/x-www-form-urlencoded body, and the JSON request of the JSON APIs (alloy,
-// campfire, bigcapital). Pure functions; the transport adds Host, Content-Length,
-// User-Agent and Connection.
+// application/x-www-form-urlencoded body, the form POST of simetri and whmcs, and the JSON
+// request of alloy, campfire and bigcapital (and simetri's read-back GET). Pure functions; the
+// transport adds Host, Content-Length, User-Agent and Connection.
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -21,6 +21,11 @@ std::string percent_encode(std::string_view s);
 // application/x-www-form-urlencoded: key=value pairs joined by '&', each side encoded as
 // percent_encode does but with space as '+'.
 std::string form_encode(const std::vector<std::pair<std::string, std::string>>& fields);
+
+// A form POST to an API that answers in JSON (simetri, whmcs): "Content-Type:
+// application/x-www-form-urlencoded", "Accept: application/json", the body form_encode(d).
+request form_request(std::string target,
+                     const std::vector<std::pair<std::string, std::string>>& fields);
 
 // A JSON API's request: the `auth` headers, then "Content-Type: application/json" when
 // there is a body, then "Accept: application/json"; the body serialized by Boost.JSON.

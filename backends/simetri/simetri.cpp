@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <array>
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <cctype>
 #include <string_view>
@@ -53,13 +52,9 @@ class adapter final : public backends::adapter {
   }
 
   request build(const jobs::job& j) const override {
-    request r;
-    r.method = "POST";
-    r.target = cfg_.base_url.path + "/api/account.invoice/update/" + percent_encode(j.invoice_id);
-    r.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
-                 {"Accept", "application/json"}};
-    r.body = form_encode({{"token", cfg_.secret("token")}, {"update_vals", update_vals(j.update)}});
-    return r;
+    return form_request(
+        cfg_.base_url.path + "/api/account.invoice/update/" + percent_encode(j.invoice_id),
+        {{"token", cfg_.secret("token")}, {"update_vals", update_vals(j.update)}});
   }
 
   outcome classify(const response& r, const jobs::job&) const override {
@@ -68,9 +63,8 @@ class adapter final : public backends::adapter {
           r, "simetri answered HTTP " + std::to_string(r.status) + ": " + excerpt(r.body));
     outcome o;
     o.kind = outcome_kind::retry;
-    boost::system::error_code ec;
-    json::value body = json::parse(r.body, ec);
-    if (ec || !body.is_object()) {
+    const json::value body = json_body(r.body);
+    if (!body.is_object()) {
       o.message = "simetri answered HTTP 200 with a body that is not JSON: " + excerpt(r.body);
       return o;
     }
@@ -103,12 +97,11 @@ class adapter final : public backends::adapter {
   }
 
   request read_back(const jobs::job& j) const override {
-    request r;
-    r.method = "GET";
-    r.target = cfg_.base_url.path + "/api/account.invoice/search/" + percent_encode(j.invoice_id) +
-               "?token=" + percent_encode(cfg_.secret("token"));
-    r.headers = {{"Accept", "application/json"}};
-    return r;
+    return json_request("GET",
+                        cfg_.base_url.path + "/api/account.invoice/search/" +
+                            percent_encode(j.invoice_id) +
+                            "?token=" + percent_encode(cfg_.secret("token")),
+                        {});
   }
 
  private:

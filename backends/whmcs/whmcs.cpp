@@ -1,7 +1,6 @@
 // whmcs adapter: validation, request building and answer classification; see whmcs.hpp.
 #include "backends/whmcs/whmcs.hpp"
 
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <string_view>
 
@@ -46,13 +45,12 @@ class adapter final : public backends::adapter {
   request build(const jobs::job& j) const override {
     form_fields form = common("UpdateInvoice", j);
     for (auto& f : update_fields(j.update)) form.push_back(std::move(f));
-    return post(form);
+    return form_request(target(), form);
   }
 
   outcome classify(const response& r, const jobs::job&) const override {
-    boost::system::error_code ec;
-    json::value body = json::parse(r.body, ec);
-    const json::object* obj = ec ? nullptr : body.if_object();
+    const json::value body = json_body(r.body);
+    const json::object* obj = body.if_object();
     std::string result, message;
     if (obj) {
       result = field(*obj, "result");
@@ -97,25 +95,19 @@ class adapter final : public backends::adapter {
     return true;
   }
 
-  request read_back(const jobs::job& j) const override { return post(common("GetInvoice", j)); }
+  request read_back(const jobs::job& j) const override {
+    return form_request(target(), common("GetInvoice", j));
+  }
 
  private:
+  std::string target() const { return cfg_.base_url.path + "/includes/api.php"; }
+
   form_fields common(const std::string& action, const jobs::job& j) const {
     form_fields form{{"action", action}};
     form.insert(form.end(), auth_.begin(), auth_.end());
     form.emplace_back("responsetype", "json");
     form.emplace_back("invoiceid", j.invoice_id);
     return form;
-  }
-
-  request post(const form_fields& form) const {
-    request r;
-    r.method = "POST";
-    r.target = cfg_.base_url.path + "/includes/api.php";
-    r.headers = {{"Content-Type", "application/x-www-form-urlencoded"},
-                 {"Accept", "application/json"}};
-    r.body = form_encode(form);
-    return r;
   }
 
   // A member as printable text (redacted, then cut), or "" when absent.
