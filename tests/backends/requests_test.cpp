@@ -1,5 +1,5 @@
 // How requests are spelled for every API: percent-encoding of path segments and query
-// values, form bodies, and the JSON request of the JSON APIs. Table-driven.
+// values, form bodies, the form POST and the JSON request.
 #include "backends/requests.hpp"
 
 #include <boost/json/parse.hpp>
@@ -33,6 +33,18 @@ BOOST_AUTO_TEST_CASE(form_bodies) {
   BOOST_TEST(form_encode({{"secret", "s3cr3t&=+x"}, {"notes", "50% & rest\nThanks"}}) ==
              "secret=s3cr3t%26%3D%2Bx&notes=50%25+%26+rest%0AThanks");
   BOOST_TEST(form_encode({{"", ""}, {"a b", "c+d"}}) == "=&a+b=c%2Bd");
+}
+
+BOOST_AUTO_TEST_CASE(form_requests) {
+  auto r = form_request("/billing/includes/api.php", {{"action", "GetInvoice"}, {"id", "7 8"}});
+  BOOST_TEST(r.method == "POST");
+  BOOST_TEST(r.target == "/billing/includes/api.php");
+  BOOST_TEST_REQUIRE(r.headers.size() == 2u);
+  BOOST_TEST(r.headers[0].name == "Content-Type");
+  BOOST_TEST(r.headers[0].value == "application/x-www-form-urlencoded");
+  BOOST_TEST(r.headers[1].name == "Accept");
+  BOOST_TEST(r.headers[1].value == "application/json");
+  BOOST_TEST(r.body == "action=GetInvoice&id=7+8");
 }
 
 BOOST_AUTO_TEST_CASE(json_requests) {
