@@ -11,15 +11,15 @@ namespace reconcilerd::backends {
 std::unique_ptr<adapter> make_adapter(const config::backend& cfg) {
   switch (cfg.type) {
     case config::backend_type::simetri:
-      return make_simetri_adapter(cfg);
+      return simetri::make_adapter(cfg);
     case config::backend_type::whmcs:
-      return make_whmcs_adapter(cfg);
+      return whmcs::make_adapter(cfg);
     case config::backend_type::alloy:
-      return make_alloy_adapter(cfg);
+      return alloy::make_adapter(cfg);
     case config::backend_type::campfire:
-      return make_campfire_adapter(cfg);
+      return campfire::make_adapter(cfg);
     case config::backend_type::bigcapital:
-      return make_bigcapital_adapter(cfg);
+      return bigcapital::make_adapter(cfg);
   }
   return nullptr;
 }

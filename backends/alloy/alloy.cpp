@@ -72,12 +72,9 @@ class adapter final : public backends::adapter {
 };
 
 }  // namespace
-}  // namespace reconcilerd::backends::alloy
 
-namespace reconcilerd::backends {
-
-std::unique_ptr<adapter> make_alloy_adapter(const config::backend& cfg) {
-  return std::make_unique<alloy::adapter>(cfg);
+std::unique_ptr<backends::adapter> make_adapter(const config::backend& cfg) {
+  return std::make_unique<adapter>(cfg);
 }
 
-}  // namespace reconcilerd::backends
+}  // namespace reconcilerd::backends::alloy

@@ -9,10 +9,10 @@
 #include "backends/backend.hpp"
 #include "config/config.hpp"
 
-namespace reconcilerd::backends {
+namespace reconcilerd::backends::alloy {
 
 // The adapter for a `type: alloy` backend: secret "api_key", param "credential_id",
 // cfg.base_url.path and cfg.strict_fields.
-std::unique_ptr<adapter> make_alloy_adapter(const config::backend& cfg);
+std::unique_ptr<backends::adapter> make_adapter(const config::backend& cfg);
 
-}  // namespace reconcilerd::backends
+}  // namespace reconcilerd::backends::alloy

@@ -89,12 +89,9 @@ class adapter final : public backends::adapter {
 };
 
 }  // namespace
-}  // namespace reconcilerd::backends::bigcapital
 
-namespace reconcilerd::backends {
-
-std::unique_ptr<adapter> make_bigcapital_adapter(const config::backend& cfg) {
-  return std::make_unique<bigcapital::adapter>(cfg);
+std::unique_ptr<backends::adapter> make_adapter(const config::backend& cfg) {
+  return std::make_unique<adapter>(cfg);
 }
 
-}  // namespace reconcilerd::backends
+}  // namespace reconcilerd::backends::bigcapital

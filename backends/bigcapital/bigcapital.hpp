@@ -10,10 +10,10 @@
 #include "backends/backend.hpp"
 #include "config/config.hpp"
 
-namespace reconcilerd::backends {
+namespace reconcilerd::backends::bigcapital {
 
 // The adapter for a `type: bigcapital` backend: secret "api_key", or secret "jwt" with
 // param "organization_id"; cfg.base_url.path and cfg.strict_fields.
-std::unique_ptr<adapter> make_bigcapital_adapter(const config::backend& cfg);
+std::unique_ptr<backends::adapter> make_adapter(const config::backend& cfg);
 
-}  // namespace reconcilerd::backends
+}  // namespace reconcilerd::backends::bigcapital

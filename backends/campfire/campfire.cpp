@@ -105,12 +105,9 @@ class adapter final : public backends::adapter {
 };
 
 }  // namespace
-}  // namespace reconcilerd::backends::campfire
 
-namespace reconcilerd::backends {
-
-std::unique_ptr<adapter> make_campfire_adapter(const config::backend& cfg) {
-  return std::make_unique<campfire::adapter>(cfg);
+std::unique_ptr<backends::adapter> make_adapter(const config::backend& cfg) {
+  return std::make_unique<adapter>(cfg);
 }
 
-}  // namespace reconcilerd::backends
+}  // namespace reconcilerd::backends::campfire

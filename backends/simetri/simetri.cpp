@@ -119,12 +119,9 @@ class adapter final : public backends::adapter {
 };
 
 }  // namespace
-}  // namespace reconcilerd::backends::simetri
 
-namespace reconcilerd::backends {
-
-std::unique_ptr<adapter> make_simetri_adapter(const config::backend& cfg) {
-  return std::make_unique<simetri::adapter>(cfg);
+std::unique_ptr<backends::adapter> make_adapter(const config::backend& cfg) {
+  return std::make_unique<adapter>(cfg);
 }
 
-}  // namespace reconcilerd::backends
+}  // namespace reconcilerd::backends::simetri

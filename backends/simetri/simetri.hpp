@@ -9,10 +9,10 @@
 #include "backends/backend.hpp"
 #include "config/config.hpp"
 
-namespace reconcilerd::backends {
+namespace reconcilerd::backends::simetri {
 
 // The adapter for a `type: simetri` backend; uses cfg.secret("token"), cfg.base_url.path
 // and cfg.strict_fields.
-std::unique_ptr<adapter> make_simetri_adapter(const config::backend& cfg);
+std::unique_ptr<backends::adapter> make_adapter(const config::backend& cfg);
 
-}  // namespace reconcilerd::backends
+}  // namespace reconcilerd::backends::simetri

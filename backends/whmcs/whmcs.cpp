@@ -127,12 +127,9 @@ class adapter final : public backends::adapter {
 };
 
 }  // namespace
-}  // namespace reconcilerd::backends::whmcs
 
-namespace reconcilerd::backends {
-
-std::unique_ptr<adapter> make_whmcs_adapter(const config::backend& cfg) {
-  return std::make_unique<whmcs::adapter>(cfg);
+std::unique_ptr<backends::adapter> make_adapter(const config::backend& cfg) {
+  return std::make_unique<adapter>(cfg);
 }
 
-}  // namespace reconcilerd::backends
+}  // namespace reconcilerd::backends::whmcs

@@ -9,11 +9,11 @@
 #include "backends/backend.hpp"
 #include "config/config.hpp"
 
-namespace reconcilerd::backends {
+namespace reconcilerd::backends::whmcs {
 
 // The adapter for a `type: whmcs` backend. Credentials: params "identifier" + secret
 // "secret" when an identifier is set, else params "username" + secret "password"; secret
 // "access_key" (optional) goes out as `accesskey`.
-std::unique_ptr<adapter> make_whmcs_adapter(const config::backend& cfg);
+std::unique_ptr<backends::adapter> make_adapter(const config::backend& cfg);
 
-}  // namespace reconcilerd::backends
+}  // namespace reconcilerd::backends::whmcs

@@ -211,12 +211,12 @@ BOOST_AUTO_TEST_CASE(golden_requests) {
 }
 
 BOOST_AUTO_TEST_CASE(answers_to_outcomes) {
-  auto problems = tables::classify_mismatches(*b::make_alloy_adapter(settings()), answers);
+  auto problems = tables::classify_mismatches(*b::alloy::make_adapter(settings()), answers);
   BOOST_TEST(problems.empty(), golden::joined(problems));
 }
 
 BOOST_AUTO_TEST_CASE(invalid_updates) {
-  auto problems = tables::validate_mismatches(*b::make_alloy_adapter(settings()), invalid);
+  auto problems = tables::validate_mismatches(*b::alloy::make_adapter(settings()), invalid);
   BOOST_TEST(problems.empty(), golden::joined(problems));
 }
 
@@ -225,15 +225,15 @@ BOOST_AUTO_TEST_CASE(non_strict_lets_unknown_fields_through) {
                     R"({"lineItems": [{"description": "A", "totalAmount": "1", "taxRate": 0.2}],
                         "status": "OPEN"})")
                     .as_object();
-  BOOST_TEST(b::make_alloy_adapter(settings(true))->validate(update).has_value());
-  BOOST_TEST(!b::make_alloy_adapter(settings(false))->validate(update).has_value());
+  BOOST_TEST(b::alloy::make_adapter(settings(true))->validate(update).has_value());
+  BOOST_TEST(!b::alloy::make_adapter(settings(false))->validate(update).has_value());
   // Known fields are still checked.
   update["currency"] = "usd";
-  BOOST_TEST(b::make_alloy_adapter(settings(false))->validate(update).has_value());
+  BOOST_TEST(b::alloy::make_adapter(settings(false))->validate(update).has_value());
 }
 
 BOOST_AUTO_TEST_CASE(every_update_is_safe_to_repeat) {
-  auto a = b::make_alloy_adapter(settings());
+  auto a = b::alloy::make_adapter(settings());
   BOOST_TEST(a->safe_to_repeat(json::object{}));
   BOOST_TEST(a->safe_to_repeat(
       json::parse(R"({"lineItems": [{"description": "A", "totalAmount": "1"}]})").as_object()));

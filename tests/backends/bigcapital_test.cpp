@@ -241,18 +241,18 @@ BOOST_AUTO_TEST_CASE(golden_requests) {
 
 BOOST_AUTO_TEST_CASE(answers_to_outcomes) {
   auto problems =
-      tables::classify_mismatches(*b::make_bigcapital_adapter(settings(true, true)), answers);
+      tables::classify_mismatches(*b::bigcapital::make_adapter(settings(true, true)), answers);
   BOOST_TEST(problems.empty(), golden::joined(problems));
 }
 
 BOOST_AUTO_TEST_CASE(invalid_updates) {
   auto problems =
-      tables::validate_mismatches(*b::make_bigcapital_adapter(settings()), invalid, full_invoice);
+      tables::validate_mismatches(*b::bigcapital::make_adapter(settings()), invalid, full_invoice);
   BOOST_TEST(problems.empty(), golden::joined(problems));
 }
 
 BOOST_AUTO_TEST_CASE(non_strict_lets_unknown_fields_through) {
-  auto loose = b::make_bigcapital_adapter(settings(false));
+  auto loose = b::bigcapital::make_adapter(settings(false));
   BOOST_TEST(!loose->validate(patched(R"({"currencyCode": "EUR"})")).has_value());
   BOOST_TEST(
       !loose
@@ -263,7 +263,7 @@ BOOST_AUTO_TEST_CASE(non_strict_lets_unknown_fields_through) {
 }
 
 BOOST_AUTO_TEST_CASE(every_update_is_safe_to_repeat) {
-  BOOST_TEST(b::make_bigcapital_adapter(settings())->safe_to_repeat(patched("{}")));
+  BOOST_TEST(b::bigcapital::make_adapter(settings())->safe_to_repeat(patched("{}")));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -238,18 +238,18 @@ BOOST_AUTO_TEST_CASE(golden_requests) {
 }
 
 BOOST_AUTO_TEST_CASE(answers_to_outcomes) {
-  auto problems = tables::classify_mismatches(*b::make_campfire_adapter(settings()), answers);
+  auto problems = tables::classify_mismatches(*b::campfire::make_adapter(settings()), answers);
   BOOST_TEST(problems.empty(), golden::joined(problems));
 }
 
 BOOST_AUTO_TEST_CASE(invalid_updates) {
   auto problems =
-      tables::validate_mismatches(*b::make_campfire_adapter(settings()), invalid, full_invoice);
+      tables::validate_mismatches(*b::campfire::make_adapter(settings()), invalid, full_invoice);
   BOOST_TEST(problems.empty(), golden::joined(problems));
 }
 
 BOOST_AUTO_TEST_CASE(partial_update_is_refused_with_the_reason) {
-  auto a = b::make_campfire_adapter(settings());
+  auto a = b::campfire::make_adapter(settings());
   auto got = a->validate(json::parse(R"({"status": "paid"})").as_object());
   BOOST_TEST_REQUIRE(got.has_value());
   BOOST_TEST(*got == std::string("update: missing client, entity, invoice_date, due_date, lines") +
@@ -258,7 +258,7 @@ BOOST_AUTO_TEST_CASE(partial_update_is_refused_with_the_reason) {
 }
 
 BOOST_AUTO_TEST_CASE(non_strict_lets_unknown_fields_through_but_not_read_only_ones) {
-  auto loose = b::make_campfire_adapter(settings(false));
+  auto loose = b::campfire::make_adapter(settings(false));
   BOOST_TEST(!loose->validate(patched(R"({"customer": 17})")).has_value());
   BOOST_TEST(!loose->validate(patched(R"({"lines": [{"amount": 1, "unit": "h"}]})")).has_value());
   auto got = loose->validate(patched(R"({"amount_due": 0})"));
@@ -268,7 +268,7 @@ BOOST_AUTO_TEST_CASE(non_strict_lets_unknown_fields_through_but_not_read_only_on
 }
 
 BOOST_AUTO_TEST_CASE(every_update_is_safe_to_repeat) {
-  BOOST_TEST(b::make_campfire_adapter(settings())->safe_to_repeat(patched("{}")));
+  BOOST_TEST(b::campfire::make_adapter(settings())->safe_to_repeat(patched("{}")));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

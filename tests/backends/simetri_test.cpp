@@ -130,7 +130,7 @@ BOOST_AUTO_TEST_CASE(golden_requests) {
 }
 
 BOOST_AUTO_TEST_CASE(update_vals_are_plain_ascii_text) {
-  auto adapter = rb::make_simetri_adapter(simetri_config());
+  auto adapter = rb::simetri::make_adapter(simetri_config());
   reconcilerd::jobs::job j;
   j.invoice_id = "4";
   j.update = obj(R"({"invoice_line": [[5], [0, 0, {"name": "Caf\u00e9"}]]})");
@@ -142,7 +142,7 @@ BOOST_AUTO_TEST_CASE(update_vals_are_plain_ascii_text) {
 BOOST_AUTO_TEST_CASE(base_path_may_be_empty) {
   auto cfg = simetri_config();
   cfg.base_url.path = "";
-  auto adapter = rb::make_simetri_adapter(cfg);
+  auto adapter = rb::simetri::make_adapter(cfg);
   reconcilerd::jobs::job j;
   j.invoice_id = "4";
   j.update = obj(R"({"urgent": true})");
@@ -152,7 +152,7 @@ BOOST_AUTO_TEST_CASE(base_path_may_be_empty) {
 }
 
 BOOST_AUTO_TEST_CASE(read_back_request) {
-  auto adapter = rb::make_simetri_adapter(simetri_config());
+  auto adapter = rb::simetri::make_adapter(simetri_config());
   reconcilerd::jobs::job j;
   j.invoice_id = "INV/7";
   j.update = obj(R"({"urgent": true})");
@@ -179,7 +179,7 @@ BOOST_AUTO_TEST_CASE(valid_updates) {
       {R"({"invoice_line": [[1, 5, {"name": false, "quantity": false, "sequence": 0}]]})"},
       {R"({"invoice_line": [[0, 0, {"invoice_line_tax_id": [[3, 1], [4, 2], [5], [6, 0, [3]]]}]]})"},
   };
-  auto problems = tables::validate_mismatches(*rb::make_simetri_adapter(simetri_config()), cases);
+  auto problems = tables::validate_mismatches(*rb::simetri::make_adapter(simetri_config()), cases);
   BOOST_TEST(problems.empty(), golden::joined(problems));
 }
 
@@ -258,12 +258,12 @@ BOOST_AUTO_TEST_CASE(invalid_updates) {
        "true "
        "or false; update.foo: unknown field"},
   };
-  auto problems = tables::validate_mismatches(*rb::make_simetri_adapter(simetri_config()), cases);
+  auto problems = tables::validate_mismatches(*rb::simetri::make_adapter(simetri_config()), cases);
   BOOST_TEST(problems.empty(), golden::joined(problems));
 }
 
 BOOST_AUTO_TEST_CASE(at_most_ten_problems_are_listed) {
-  auto adapter = rb::make_simetri_adapter(simetri_config());
+  auto adapter = rb::simetri::make_adapter(simetri_config());
   json::object u;
   for (int i = 0; i < 15; ++i) u["x" + std::to_string(i)] = 1;
   auto error = adapter->validate(u);
@@ -276,7 +276,7 @@ BOOST_AUTO_TEST_CASE(at_most_ten_problems_are_listed) {
 }
 
 BOOST_AUTO_TEST_CASE(lenient_config_lets_unknown_fields_through) {
-  auto adapter = rb::make_simetri_adapter(simetri_config(false));
+  auto adapter = rb::simetri::make_adapter(simetri_config(false));
   auto update = obj(R"({"x_custom": [1, 2], "invoice_line": [[0, 0, {"x_note": "n"}]]})");
   BOOST_TEST(!adapter->validate(update).has_value());
   BOOST_TEST(*adapter->validate(obj(R"({"x_custom": 1, "urgent": 2})")) ==
@@ -290,7 +290,7 @@ BOOST_AUTO_TEST_CASE(lenient_config_lets_unknown_fields_through) {
 }
 
 BOOST_AUTO_TEST_CASE(classify_answers) {
-  auto adapter = rb::make_simetri_adapter(simetri_config());
+  auto adapter = rb::simetri::make_adapter(simetri_config());
   using k = rb::outcome_kind;
   struct row {
     rb::response r;
@@ -368,7 +368,7 @@ BOOST_AUTO_TEST_CASE(classify_answers) {
 }
 
 BOOST_AUTO_TEST_CASE(safe_to_repeat) {
-  auto adapter = rb::make_simetri_adapter(simetri_config());
+  auto adapter = rb::simetri::make_adapter(simetri_config());
   const std::pair<std::string, bool> cases[] = {
       {R"({"partner_id": 22, "urgent": true})", true},
       {R"({"invoice_line": [[5]]})", true},
@@ -387,7 +387,7 @@ BOOST_AUTO_TEST_CASE(safe_to_repeat) {
 }
 
 BOOST_AUTO_TEST_CASE(token_never_appears_in_messages) {
-  auto adapter = rb::make_simetri_adapter(simetri_config());
+  auto adapter = rb::simetri::make_adapter(simetri_config());
   auto error = adapter->validate(obj(R"({"T0k3n+/=sim": 1})"));
   BOOST_TEST_REQUIRE(error.has_value());
   BOOST_TEST(*error == "update.<redacted>: unknown field");

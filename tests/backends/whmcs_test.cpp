@@ -82,7 +82,7 @@ BOOST_AUTO_TEST_CASE(decimal_formatting) {
 }
 
 BOOST_AUTO_TEST_CASE(read_back_request) {
-  auto adapter = rb::make_whmcs_adapter(whmcs_config());
+  auto adapter = rb::whmcs::make_adapter(whmcs_config());
   auto r = adapter->read_back(job("77", R"({"status": "Paid"})"));
   json::object want = obj(R"({
     "method": "POST", "target": "/billing/includes/api.php",
@@ -105,7 +105,7 @@ BOOST_AUTO_TEST_CASE(valid_updates) {
       {R"({"deletelineids": [1, 18446744073709551615]})"},
       {R"({"publish": false, "publishandsendemail": false})"},
   };
-  auto problems = tables::validate_mismatches(*rb::make_whmcs_adapter(whmcs_config()), cases);
+  auto problems = tables::validate_mismatches(*rb::whmcs::make_adapter(whmcs_config()), cases);
   BOOST_TEST(problems.empty(), golden::joined(problems));
 }
 
@@ -175,14 +175,14 @@ BOOST_AUTO_TEST_CASE(invalid_updates) {
        "must be a line id (a positive integer)"},
       {R"({"deletelineids": 4})", "update.deletelineids: must be a list of line ids"},
   };
-  auto problems = tables::validate_mismatches(*rb::make_whmcs_adapter(whmcs_config()), cases);
+  auto problems = tables::validate_mismatches(*rb::whmcs::make_adapter(whmcs_config()), cases);
   BOOST_TEST(problems.empty(), golden::joined(problems));
 }
 
 BOOST_AUTO_TEST_CASE(lenient_config_passes_unknown_scalars_only) {
   auto cfg = whmcs_config();
   cfg.strict_fields = false;
-  auto adapter = rb::make_whmcs_adapter(cfg);
+  auto adapter = rb::whmcs::make_adapter(cfg);
   BOOST_TEST(!adapter->validate(obj(R"({"customfield": "x", "status": "Paid"})")).has_value());
   BOOST_TEST(*adapter->validate(obj(R"({"customfield": ["x"]})")) ==
              "update.customfield: unknown field with a value that is not a string, number or "
@@ -199,7 +199,7 @@ BOOST_AUTO_TEST_CASE(lenient_config_passes_unknown_scalars_only) {
 }
 
 BOOST_AUTO_TEST_CASE(classify_answers) {
-  auto adapter = rb::make_whmcs_adapter(whmcs_config());
+  auto adapter = rb::whmcs::make_adapter(whmcs_config());
   using k = rb::outcome_kind;
   const std::tuple<rb::response, k, std::string> rows[] = {
       {answer(200, R"({"result":"success","invoiceid":"1"})"), k::delivered,
@@ -264,7 +264,7 @@ BOOST_AUTO_TEST_CASE(classify_answers) {
 }
 
 BOOST_AUTO_TEST_CASE(safe_to_repeat) {
-  auto adapter = rb::make_whmcs_adapter(whmcs_config());
+  auto adapter = rb::whmcs::make_adapter(whmcs_config());
   const std::pair<std::string, bool> cases[] = {
       {R"({"status": "Paid"})", true},
       {R"({"itemdescription": {"1": "x"}, "itemamount": {"1": 1}, "itemtaxed": {"1": true}})",
@@ -287,7 +287,7 @@ BOOST_AUTO_TEST_CASE(safe_to_repeat) {
 BOOST_AUTO_TEST_CASE(secrets_never_appear_in_messages) {
   auto cfg = whmcs_config();
   cfg.secrets["password"] = "hunter2!";
-  auto adapter = rb::make_whmcs_adapter(cfg);
+  auto adapter = rb::whmcs::make_adapter(cfg);
   const std::vector<std::string> secrets{"s3cr3t&=+x", "acc/ess key", "hunter2!"};
   for (auto& s : secrets) {
     auto error = adapter->validate(obj("{\"" + s + "\": 1}"));
