@@ -217,27 +217,21 @@ void engine::start() {
 }
 
 void engine::check_control() {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  fs::path dir = fs::path(cfg_.spool_dir) / "control";
-  for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator();
-       it.increment(ec)) {
-    std::string n = it->path().filename().string();
-    if (!n.starts_with("resume-")) continue;
-    std::string backend = n.substr(7);
-    fs::remove(it->path(), ec);
-    if (auto* b = find(backend)) {
-      b->health.resume();
-      b->verified = false;  // one request first, as after a start
-      log(level::notice, "backend " + backend + ": resumed by operator");
-      event({.event = log_event::resumed,
-             .ts = clock::now(),
-             .backend = backend,
-             .reason = "reconcilerctl resume"});
-      wake(*b);
-    } else {
+  for (auto& request : spool_.take_control_requests()) {
+    const std::string& backend = request.backend;
+    auto* b = find(backend);
+    if (!b) {
       log(level::warning, "control: resume request for unknown backend \"" + backend + "\"");
+      continue;
     }
+    b->health.resume();
+    b->verified = false;  // one request first, as after a start
+    log(level::notice, "backend " + backend + ": resumed by operator");
+    event({.event = log_event::resumed,
+           .ts = clock::now(),
+           .backend = backend,
+           .reason = "reconcilerctl resume"});
+    wake(*b);
   }
 }
 
@@ -400,9 +394,9 @@ std::string engine::summary() const {
 
 void engine::write_status() {
   auto s = snapshot();
-  if (auto ec = write_status_file(cfg_.spool_dir, s); ec) {
+  if (auto written = spool_.write_status(to_status_json(s)); !written.ok()) {
     static bool reported = false;
-    if (!reported) log(level::error, "status.json: " + ec.message());
+    if (!reported) log(level::error, written.error->message);
     reported = true;
   }
   if (!cfg_.metrics_file.empty())

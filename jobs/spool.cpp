@@ -1,6 +1,7 @@
-// The spool's directory tree: creation and opening, listing, lookups, status.json, submit,
-// and the group commit (sync). Claims are in spool_claim.cpp, the other state changes in
-// spool_moves.cpp, start-up recovery in spool_recover.cpp.
+// The spool's directory tree: creation and opening (also read-only), listing, lookups and
+// reads, and the group commit (sync). Claims are in spool_claim.cpp, the other state
+// changes in spool_moves.cpp, start-up recovery in spool_recover.cpp, producers' drops in
+// spool_submit.cpp, control requests and status.json in spool_control.cpp.
 #include "jobs/spool.hpp"
 
 #include <dirent.h>
@@ -11,6 +12,8 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+
+#include "jobs/job_decode.hpp"
 
 namespace reconcilerd::jobs {
 namespace {
@@ -83,6 +86,24 @@ spool::spool(std::filesystem::path root) : root_(std::move(root)) {
   root_dirty_ = false;
 }
 
+spool::spool(std::filesystem::path root, read_only_tag) : root_(std::move(root)) {
+  root_fd_ = unique_fd(::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!root_fd_) {
+    if (errno == ENOENT)
+      throw std::runtime_error("spool directory " + root_.string() + " does not exist");
+    unusable(root_, "cannot open it", errno);
+  }
+  for (int d = 0; d < d_count; ++d) {
+    dirs_[d] = open_dir(root_fd_.get(), dir_specs[d].name);
+    if (!dirs_[d] && errno != ENOENT)  // missing: nothing in it yet
+      unusable(root_, std::string("cannot open ") + dir_specs[d].name + "/", errno);
+  }
+}
+
+std::unique_ptr<const spool> spool::open_read_only(const std::filesystem::path& root) {
+  return std::unique_ptr<const spool>(new spool(root, read_only_tag{}));
+}
+
 spool::~spool() = default;
 
 bool is_spool_wide(std::error_code ec) {
@@ -150,6 +171,7 @@ spool_error spool::fail(std::error_code ec, std::string what) const {
 
 std::optional<spool_error> spool::scan(dir_index d,
                                        const std::function<bool(const std::string&)>& fn) const {
+  if (!dirs_[d]) return std::nullopt;  // read-only spool without this directory: empty
   int copy = ::openat(fd(d), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (copy < 0) return fail(last_errno(), std::string("open ") + dir_specs[d].name + "/");
   DIR* dir = ::fdopendir(copy);
@@ -197,26 +219,36 @@ std::optional<job_state> spool::locate(const std::string& name) const {
   if (!is_valid_job_name(name)) return std::nullopt;
   for (job_state s : {job_state::active, job_state::deferred, job_state::incoming, job_state::dead,
                       job_state::done})
-    if (exists_at(fd(index_of(s)), name)) return s;
+    if (dirs_[index_of(s)] && exists_at(fd(index_of(s)), name)) return s;
   return std::nullopt;
 }
 
 std::optional<delivery_state> spool::state_of(const std::string& name) const {
-  if (!is_valid_job_name(name)) return std::nullopt;
-  unique_fd f(::openat(fd(d_state), (name + ".json").c_str(),
-                       O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
   std::string text;
-  if (!f || read_all(f.get(), 65536, text)) return std::nullopt;
+  if (!is_valid_job_name(name) || !dirs_[d_state] ||
+      read_regular_file(fd(d_state), name + ".json", 65536, text))
+    return std::nullopt;
   return state_from_json(text);
 }
 
 std::optional<std::string> spool::error_json_of(const std::string& name) const {
-  if (!is_valid_job_name(name)) return std::nullopt;
-  unique_fd f(::openat(fd(d_dead), (name + std::string(error_json_suffix)).c_str(),
-                       O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
   std::string text;
-  if (!f || read_all(f.get(), 4 * 1024 * 1024, text)) return std::nullopt;
+  if (!is_valid_job_name(name) || !dirs_[d_dead] ||
+      read_regular_file(fd(d_dead), name + std::string(error_json_suffix), 4 * 1024 * 1024, text))
+    return std::nullopt;
   return text;
+}
+
+std::variant<std::string, spool_error> spool::read_job(job_state s, const std::string& name) const {
+  dir_index d = index_of(s);
+  if (!is_valid_job_name(name))
+    return spool_error{std::make_error_code(std::errc::invalid_argument),
+                       "\"" + escape_name(name) + "\" is not a valid job name"};
+  std::string bytes;
+  std::error_code ec = dirs_[d] ? read_regular_file(fd(d), name, max_job_bytes, bytes)
+                                : std::make_error_code(std::errc::no_such_file_or_directory);
+  if (ec) return fail(ec, "read " + where(d, name));
+  return bytes;
 }
 
 std::optional<spool_error> spool::store_state(const std::string& name, const delivery_state& s) {
@@ -249,13 +281,6 @@ std::string spool::unused_name(std::string_view base) const {
     if (n == 0 && has_sidecar_suffix(candidate)) continue;
     if (!name_in_use(candidate)) return candidate;
   }
-}
-
-spool_status spool::write_status(std::string_view json) {
-  if (auto ec = write_file_durably(root_fd_.get(), ".status.json.tmp", "status.json", json, 0640))
-    return {fail(ec, "write " + (root_ / "status.json").string())};
-  root_dirty_ = true;
-  return {};
 }
 
 spool_status spool::sync() {

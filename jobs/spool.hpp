@@ -1,17 +1,19 @@
 // The spool: the ONLY code that touches paths under spool_dir (tmp incoming active deferred
-// done dead, the private state/ and state/expiry/ dirs, control/, status.json). The daemon
-// never owns, chmod()s, chown()s or touches the times of a job file: producers own them. Every
-// state change is one rename between directories held open as fds; delivery state lives in
-// state/<name>.json, never in the job. Start-up problems throw std::runtime_error; per-job
-// operations return values (a failed operation leaves the job where it was). Durability: see sync()
-// and docs/spool.md. Single-threaded; one daemon per spool (reconcilerctl may use its own spool
-// object).
+// done dead, the private state/ and state/expiry/ dirs, control/, status.json), for the
+// daemon and for reconcilerctl alike (submit, resume requests, status.json, read-only
+// listing). The daemon never owns, chmod()s, chown()s or touches the times of a job file:
+// producers own them. Every state change is one rename between directories held open as
+// fds; delivery state lives in state/<name>.json, never in the job. Start-up problems throw
+// std::runtime_error; per-job operations return values (a failed operation leaves the job
+// where it was). Durability: see sync() and docs/spool.md. Single-threaded; one daemon per
+// spool (reconcilerctl may use its own spool object).
 #pragma once
 
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -78,6 +80,21 @@ struct recover_report {
                                          // expiry markers of jobs no longer in done/
 };
 
+// A request reconcilerctl leaves in control/ for the running daemon.
+struct control_request {
+  enum class kind { resume };  // lift the backend's suspension now
+  kind what = kind::resume;
+  std::string backend;
+};
+
+// A spool file reconcilerctl writes or reads by the spool's path (request_resume,
+// read_status): the file, for messages, and what failed.
+struct spool_file {
+  std::filesystem::path path;
+  std::optional<spool_error> error;  // none: done
+  std::string text;                  // read_status(): the contents
+};
+
 class spool {
  public:
   // Opens (creating if missing) root and its subdirectories: tmp/ and incoming/ 3730
@@ -88,6 +105,11 @@ class spool {
   ~spool();
   spool(const spool&) = delete;
   spool& operator=(const spool&) = delete;
+
+  // reconcilerctl list/show (as root or the daemon's user): opens an existing spool
+  // without creating or changing anything; only the const (reading) calls exist on it. A
+  // missing subdirectory reads as empty. Throws std::runtime_error if root cannot be opened.
+  static std::unique_ptr<const spool> open_read_only(const std::filesystem::path& root);
 
   const std::filesystem::path& root() const { return root_; }
 
@@ -143,6 +165,9 @@ class spool {
   std::optional<delivery_state> state_of(const std::string& name) const;
   // dead/<name>.error.json text, if present.
   std::optional<std::string> error_json_of(const std::string& name) const;
+  // The bytes of the job `name` in state `s` (reconcilerctl show/list), read without
+  // following a symlink: ELOOP for a symlink, EINVAL if not a regular file, EFBIG over 1 MiB.
+  std::variant<std::string, spool_error> read_job(job_state s, const std::string& name) const;
 
   // Producer-side safe drop (reconcilerctl submit), without a spool object: a producer may
   // only create files in tmp/ and incoming/. Writes tmp/.<name>.<pid>.tmp (0640), fsyncs
@@ -151,8 +176,18 @@ class spool {
   // may not open incoming/ for reading). Returns the name used.
   static retry_result submit(const std::filesystem::path& root, const std::string& name,
                              std::string_view bytes);
-  // status.json: written to a temp name, fsynced, renamed (durable after sync()).
+  // status.json: written to a temp name (0640), fsynced, renamed (durable after sync()).
   spool_status write_status(std::string_view json);
+  // reconcilerctl status: the text of status.json (error ENOENT: the daemon never wrote it).
+  static spool_file read_status(const std::filesystem::path& root);
+
+  // reconcilerctl resume BACKEND (as root or the daemon's user), without a spool object:
+  // creates control/resume-<backend> (0640) atomically and durably (fsync of control/).
+  // Error EEXIST: the same request is still waiting for the daemon.
+  static spool_file request_resume(const std::filesystem::path& root, const std::string& backend);
+  // The daemon: removes the requests waiting in control/ and returns them (readdir order).
+  // A request that cannot be removed stays and is returned by a later call.
+  std::vector<control_request> take_control_requests();
 
   // GROUP COMMIT: fsyncs every directory changed since the last sync() once. Until it
   // returns ok, renames done since the previous sync may be undone by a power loss
@@ -176,6 +211,9 @@ class spool {
     d_control,
     d_count
   };
+  struct read_only_tag {};
+  spool(std::filesystem::path root, read_only_tag);
+
   static dir_index index_of(job_state s);
   int fd(dir_index d) const { return dirs_[d].get(); }
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <utility>
 
 namespace reconcilerd::jobs {
 
@@ -67,15 +68,31 @@ std::error_code read_all(int fd, std::size_t limit, std::string& out) {
   }
 }
 
-std::error_code write_temp(int dir, const std::string& temp, std::string_view bytes,
-                           unsigned mode) {
-  ::unlinkat(dir, temp.c_str(), 0);  // a leftover of ours from a crash
-  unique_fd fd(::openat(dir, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+std::error_code read_regular_file(int dir, const std::string& name, std::size_t limit,
+                                  std::string& out) {
+  out.clear();
+  unique_fd fd(
+      ::openat(dir, name.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY));
+  if (!fd) return last_errno();
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) return last_errno();
+  if (!S_ISREG(st.st_mode)) return {EINVAL, std::generic_category()};
+  if (static_cast<std::size_t>(st.st_size) > limit) return {EFBIG, std::generic_category()};
+  return read_all(fd.get(), limit, out);
+}
+
+std::error_code write_temp(int temp_dir, const std::string& temp, std::string_view bytes,
+                           unsigned mode, unique_fd* keep_open) {
+  ::unlinkat(temp_dir, temp.c_str(), 0);  // a leftover of ours from a crash
+  unique_fd fd(::openat(temp_dir, temp.c_str(),
+                        O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
                         static_cast<mode_t>(mode)));
   if (!fd) return last_errno();
   std::error_code ec;
-  std::size_t done = 0;
-  while (done < bytes.size()) {
+  // The umask may have taken bits away; readers (node_exporter, the daemon reading a
+  // producer's drop through its group) rely on exactly `mode`.
+  if (::fchmod(fd.get(), static_cast<mode_t>(mode)) != 0) ec = last_errno();
+  for (std::size_t done = 0; !ec && done < bytes.size();) {
     ssize_t n = ::write(fd.get(), bytes.data() + done, bytes.size() - done);
     if (n < 0) {
       if (errno == EINTR) continue;
@@ -85,20 +102,35 @@ std::error_code write_temp(int dir, const std::string& temp, std::string_view by
     done += static_cast<std::size_t>(n);
   }
   if (!ec && ::fsync(fd.get()) != 0) ec = last_errno();
-  if (!ec && ::close(fd.release()) != 0) ec = last_errno();
-  if (ec) ::unlinkat(dir, temp.c_str(), 0);
+  if (ec) {
+    ::unlinkat(temp_dir, temp.c_str(), 0);
+    return ec;
+  }
+  if (keep_open) {
+    *keep_open = std::move(fd);
+    return {};
+  }
+  if (::close(fd.release()) != 0) {
+    ec = last_errno();
+    ::unlinkat(temp_dir, temp.c_str(), 0);
+  }
   return ec;
 }
 
-std::error_code write_file_durably(int dir, const std::string& temp, const std::string& final_name,
-                                   std::string_view bytes, unsigned mode) {
-  if (auto ec = write_temp(dir, temp, bytes, mode)) return ec;
-  if (::renameat(dir, temp.c_str(), dir, final_name.c_str()) != 0) {
-    auto ec = last_errno();
-    ::unlinkat(dir, temp.c_str(), 0);
-    return ec;
+std::error_code write_file_durably(int temp_dir, const std::string& temp, int final_dir,
+                                   const std::string& final_name, std::string_view bytes,
+                                   write_options how) {
+  if (auto ec = write_temp(temp_dir, temp, bytes, how.mode, how.keep_open)) return ec;
+  std::error_code ec;
+  if (!how.replace)
+    ec = move_noreplace(temp_dir, temp, final_dir, final_name);
+  else if (::renameat(temp_dir, temp.c_str(), final_dir, final_name.c_str()) != 0)
+    ec = last_errno();
+  if (ec) {
+    ::unlinkat(temp_dir, temp.c_str(), 0);
+    if (how.keep_open) *how.keep_open = unique_fd();
   }
-  return {};
+  return ec;
 }
 
 }  // namespace reconcilerd::jobs

@@ -27,28 +27,15 @@ retry_result spool::submit(const std::filesystem::path& root, const std::string&
   unique_fd incoming(::open(incoming_path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!incoming) return fail(last_errno(), "open " + incoming_path.string());
 
-  const std::string temp = "." + name + "." + std::to_string(::getpid()) + ".tmp";
-  unique_fd f(::openat(tmp.get(), temp.c_str(),
-                       O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0640));
-  if (!f) return fail(last_errno(), "create " + (tmp_path / temp).string());
-  auto give_up = [&](std::error_code ec, const std::string& what) {
-    ::unlinkat(tmp.get(), temp.c_str(), 0);
-    return fail(ec, what);
-  };
   // 0640 whatever the umask: the daemon reads it through the group (or the default ACL,
-  // whose mask comes from these group bits).
-  if (::fchmod(f.get(), 0640) != 0) return give_up(last_errno(), "chmod " + temp);
-  for (std::size_t done = 0; done < bytes.size();) {
-    ssize_t n = ::write(f.get(), bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return give_up(last_errno(), "write " + (tmp_path / temp).string());
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(f.get()) != 0) return give_up(last_errno(), "fsync " + (tmp_path / temp).string());
-  if (auto ec = move_noreplace(tmp.get(), temp, incoming.get(), name))
-    return give_up(ec, "rename into " + (incoming_path / name).string());
+  // whose mask comes from these group bits). Never replaces a waiting job.
+  const std::string temp = "." + name + "." + std::to_string(::getpid()) + ".tmp";
+  unique_fd written;
+  if (auto ec = write_file_durably(tmp.get(), temp, incoming.get(), name, bytes,
+                                   {.mode = 0640, .replace = false, .keep_open = &written}))
+    return fail(ec, "write " + (incoming_path / name).string() + " through " + tmp_path.string());
   unique_fd readable(::open(incoming_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  int rc = readable ? ::fsync(readable.get()) : ::syncfs(f.get());
+  int rc = readable ? ::fsync(readable.get()) : ::syncfs(written.get());
   if (rc != 0) return fail(last_errno(), "sync " + incoming_path.string());
   return name;
 }

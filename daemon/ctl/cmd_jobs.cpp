@@ -1,14 +1,14 @@
-// `reconcilerctl list`, `show JOB`, `retry`: the jobs in the spool, through the spool
-// module (jobs/spool.hpp) for names, states, delivery state, dead-letter records and the
-// dead/ -> incoming/ move. Job contents are read read-only (file_ops.hpp) to show the
-// backend and invoice id.
+// `reconcilerctl list`, `show JOB`, `retry`: the jobs in the spool, only through the spool
+// module (jobs/spool.hpp): names, states, job bytes (to show the backend and invoice id),
+// delivery state and dead-letter records from a read-only spool; the dead/ -> incoming/
+// move from a full one.
 #include <algorithm>
 #include <boost/json/parse.hpp>
 #include <filesystem>
+#include <memory>
 #include <optional>
 
 #include "daemon/ctl/commands.hpp"
-#include "daemon/ctl/file_ops.hpp"
 #include "daemon/status/status_json_text.hpp"
 #include "jobs/job_decode.hpp"
 #include "jobs/rfc3339.hpp"
@@ -68,10 +68,11 @@ job_info describe(const jobs::spool& sp, const std::string& name, jobs::job_stat
   job_info j;
   j.name = name;
   j.state = st;
-  auto path = sp.root() / std::string(jobs::to_string(st)) / name;
-  if (auto ec = read_job_file(path.string(), j.bytes)) {
-    j.decode_problem = "cannot read: " + ec.message();
+  auto read = sp.read_job(st, name);
+  if (auto* e = std::get_if<jobs::spool_error>(&read)) {
+    j.decode_problem = "cannot read: " + e->code.message();
   } else {
+    j.bytes = std::move(std::get<std::string>(read));
     auto d = jobs::decode_job(j.bytes, name);
     if (auto* job = std::get_if<jobs::job>(&d)) {
       j.backend = job->backend;
@@ -108,6 +109,17 @@ job_info describe(const jobs::spool& sp, const std::string& name, jobs::job_stat
   return j;
 }
 
+// list and show only read: the spool is opened without creating or changing anything.
+std::unique_ptr<const jobs::spool> open_spool_to_read(context& c, const char* command) {
+  try {
+    return jobs::spool::open_read_only(c.cfg.spool_dir);
+  } catch (const std::exception& e) {
+    c.err << "reconcilerctl " << command << ": " << e.what() << "\n";
+    return nullptr;
+  }
+}
+
+// retry moves dead letters: a full spool object (the spool must exist; it is not created).
 std::optional<jobs::spool> open_spool(context& c, const char* command) {
   try {
     if (!std::filesystem::is_directory(c.cfg.spool_dir)) {
@@ -194,7 +206,7 @@ int cmd_list(context& c, const args_t& args) {
       return usage(c, "list", "unexpected argument \"" + args[i] + "\"", list_usage);
     }
   }
-  auto sp = open_spool(c, "list");
+  auto sp = open_spool_to_read(c, "list");
   if (!sp) return failure;
   std::vector<job_info> found;
   for (auto st : all_states) {
@@ -217,7 +229,7 @@ int cmd_list(context& c, const args_t& args) {
 int cmd_show(context& c, const args_t& args) {
   if (wants_help(c, args, show_usage)) return success;
   if (args.size() != 1) return usage(c, "show", "give exactly one JOB", show_usage);
-  auto sp = open_spool(c, "show");
+  auto sp = open_spool_to_read(c, "show");
   if (!sp) return failure;
   auto st = jobs::is_valid_job_name(args[0]) ? sp->locate(args[0]) : std::nullopt;
   if (!st) {

@@ -1,10 +1,9 @@
-// `reconcilerctl resume BACKEND`: asks the daemon to lift a suspension by creating
-// <spool_dir>/control/resume-<BACKEND> atomically (the daemon watches control/, acts and
-// removes the file). Nothing else is sent; the daemon logs and status-logs "resumed".
-#include <filesystem>
-
+// `reconcilerctl resume BACKEND`: asks the daemon to lift a suspension through the spool
+// (spool::request_resume creates <spool_dir>/control/resume-<BACKEND> atomically; the
+// daemon watches control/, takes the request and acts). Nothing else is sent; the daemon
+// logs and status-logs "resumed".
 #include "daemon/ctl/commands.hpp"
-#include "daemon/ctl/file_ops.hpp"
+#include "jobs/spool.hpp"
 
 namespace reconcilerd::ctl {
 
@@ -24,17 +23,15 @@ int cmd_resume(context& c, const args_t& args) {
     c.err << "reconcilerctl resume: no backend \"" << name << "\" in " << c.cfg.path << "\n";
     return failure;
   }
-  auto control = std::filesystem::path(c.cfg.spool_dir) / "control";
-  std::string file = "resume-" + name;
-  auto ec = drop_file(control.string(), control.string(), file, "");
-  if (ec == std::errc::file_exists) {
-    c.out << "resume of " << name << " already requested (" << (control / file).string()
+  auto request = jobs::spool::request_resume(c.cfg.spool_dir, name);
+  if (request.error && request.error->code == std::errc::file_exists) {
+    c.out << "resume of " << name << " already requested (" << request.path.string()
           << " is waiting for the daemon)\n";
     return success;
   }
-  if (ec) {
-    c.err << "reconcilerctl resume: cannot create " << (control / file).string() << ": "
-          << ec.message() << "\n";
+  if (request.error) {
+    c.err << "reconcilerctl resume: cannot create " << request.path.string() << ": "
+          << request.error->code.message() << "\n";
     return failure;
   }
   c.out << "resume of " << name << " requested; the daemon acts on it within a second"

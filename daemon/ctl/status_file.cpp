@@ -1,17 +1,13 @@
-// status.json -> status_snapshot with Boost.JSON.
+// status.json (read through the spool) -> status_snapshot with Boost.JSON.
 #include "daemon/ctl/status_file.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 #include <boost/json/value_to.hpp>
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 
 #include "jobs/rfc3339.hpp"
+#include "jobs/spool.hpp"
 
 namespace reconcilerd::ctl {
 
@@ -92,16 +88,13 @@ daemon::status_snapshot parse_status_json(const std::string& body) {
 }
 
 status_read read_status_file(const std::string& spool_dir) {
-  std::string path = (std::filesystem::path(spool_dir) / "status.json").string();
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    if (errno == ENOENT) return status_missing{path};
-    return status_broken{"cannot read " + path + ": " + std::strerror(errno)};
-  }
-  std::ostringstream ss;
-  ss << in.rdbuf();
+  auto f = jobs::spool::read_status(spool_dir);
+  std::string path = f.path.string();
+  if (f.error && f.error->code == std::errc::no_such_file_or_directory) return status_missing{path};
+  if (f.error) return status_broken{"cannot read " + path + ": " + f.error->code.message()};
   try {
-    return status_file{parse_status_json(ss.str()), ss.str()};
+    auto snapshot = parse_status_json(f.text);
+    return status_file{std::move(snapshot), std::move(f.text)};
   } catch (const std::exception& e) {
     return status_broken{path + " is not a valid status file: " + e.what()};
   }

@@ -1,10 +1,14 @@
 // Renders the metric families one after another, each with its HELP and TYPE lines.
 #include "daemon/status/metrics.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <chrono>
+#include <filesystem>
 
 #include "daemon/status/status_json_text.hpp"
-#include "daemon/status/status_writer.hpp"
+#include "jobs/spool_fs.hpp"
 
 namespace reconcilerd::daemon {
 
@@ -135,7 +139,16 @@ std::string to_prometheus_text(const status_snapshot& s) {
 }
 
 std::error_code write_metrics_file(const std::string& path, const status_snapshot& s) {
-  return write_file_atomically(path, to_prometheus_text(s), 0644);
+  std::filesystem::path target(path);
+  std::filesystem::path dir = target.parent_path().empty() ? "." : target.parent_path();
+  jobs::unique_fd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dir_fd) return jobs::last_errno();
+  const std::string name = target.filename().string();
+  if (auto ec = jobs::write_file_durably(dir_fd.get(), "." + name + ".tmp", name,
+                                         to_prometheus_text(s), 0644))
+    return ec;
+  if (::fsync(dir_fd.get()) != 0) return jobs::last_errno();
+  return {};
 }
 
 }  // namespace reconcilerd::daemon

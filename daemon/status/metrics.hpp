@@ -14,7 +14,8 @@ namespace reconcilerd::daemon {
 // The whole exposition text: HELP and TYPE lines, then samples; ends with a newline.
 std::string to_prometheus_text(const status_snapshot& s);
 
-// Atomic write (status_writer.hpp) with mode 0644, so node_exporter's user can read it.
+// Atomic write (jobs::write_file_durably on the file's directory, then an fsync of the
+// directory) with mode 0644, so node_exporter's user can read it.
 std::error_code write_metrics_file(const std::string& path, const status_snapshot& s);
 
 }  // namespace reconcilerd::daemon

@@ -1,14 +1,7 @@
-// Builds status.json by hand (fixed key order, "1.25" not "1.25E0") and writes files
-// atomically with POSIX calls.
+// Builds status.json by hand (fixed key order, "1.25" not "1.25E0").
 #include "daemon/status/status_writer.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cmath>
-#include <filesystem>
 
 #include "daemon/status/status_json_text.hpp"
 #include "jobs/rfc3339.hpp"
@@ -60,8 +53,6 @@ std::string backend_json(const backend_status& b) {
   return o + "}";
 }
 
-std::error_code last_error() { return {errno, std::generic_category()}; }
-
 }  // namespace
 
 std::string to_status_json(const status_snapshot& s) {
@@ -80,50 +71,6 @@ std::string to_status_json(const status_snapshot& s) {
   for (std::size_t i = 0; i < s.backends.size(); ++i)
     o += (i ? "," : "") + backend_json(s.backends[i]);
   return o + "]}\n";
-}
-
-std::error_code write_file_atomically(const std::string& path, std::string_view content,
-                                      mode_t mode) {
-  std::filesystem::path target(path);
-  std::filesystem::path dir = target.parent_path();
-  if (dir.empty()) dir = ".";
-  std::string tmp = (dir / ("." + target.filename().string() + ".tmp")).string();
-
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
-  if (fd < 0) return last_error();
-  auto fail = [&](std::error_code ec) {
-    if (fd >= 0) ::close(fd);
-    ::unlink(tmp.c_str());
-    return ec;
-  };
-  if (::fchmod(fd, mode) != 0) return fail(last_error());
-  const char* p = content.data();
-  std::size_t left = content.size();
-  while (left > 0) {
-    ssize_t n = ::write(fd, p, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return fail(last_error());
-    }
-    p += n;
-    left -= static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0) return fail(last_error());
-  int rc = ::close(fd);
-  fd = -1;
-  if (rc != 0) return fail(last_error());
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return fail(last_error());
-  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0) return last_error();
-  rc = ::fsync(dfd);
-  std::error_code ec = rc != 0 ? last_error() : std::error_code{};
-  ::close(dfd);
-  return ec;
-}
-
-std::error_code write_status_file(const std::string& spool_dir, const status_snapshot& s) {
-  return write_file_atomically((std::filesystem::path(spool_dir) / "status.json").string(),
-                               to_status_json(s));
 }
 
 }  // namespace reconcilerd::daemon

@@ -117,6 +117,29 @@ BOOST_AUTO_TEST_CASE(list_filters_and_json) {
   BOOST_TEST(s.run({"list", "--state", "limbo"}).rc == 2);
 }
 
+// list and show only read: a spool the daemon has not laid out yet is shown as it is and
+// left as it is; a missing spool is an error, not created.
+BOOST_AUTO_TEST_CASE(list_and_show_change_nothing) {
+  ctl_spool s;
+  namespace fs = std::filesystem;
+  fs::remove_all(s.root);
+  auto r = s.run({"list"});
+  BOOST_TEST(r.rc == 1);
+  BOOST_TEST(r.err == "reconcilerctl list: spool directory " + s.root + " does not exist\n");
+  BOOST_TEST(!fs::exists(s.root));
+  reconcilerd::test::write_file(fs::path(s.root) / "incoming" / "a.json", job_a);
+  r = s.run({"list"});
+  BOOST_TEST(r.rc == 0);
+  BOOST_TEST(r.out ==
+             "STATE     JOB     BACKEND  INVOICE  ATTEMPTS  NEXT ATTEMPT  LAST ERROR\n"
+             "incoming  a.json  erp      1        0         -             -\n");
+  BOOST_TEST(s.run({"show", "a.json"}).rc == 0);
+  BOOST_TEST(s.run({"show", "b.json"}).rc == 1);
+  std::vector<std::string> left;
+  for (auto& e : fs::directory_iterator(s.root)) left.push_back(e.path().filename().string());
+  BOOST_TEST(left == std::vector<std::string>{"incoming"});
+}
+
 BOOST_AUTO_TEST_CASE(show_deferred_and_dead) {
   ctl_spool s;
   auto r = s.run({"show", "b.json"});

@@ -1,5 +1,5 @@
 // reconcilerctl status, argument handling and config loading, in-process with captured
-// streams and a temp spool; no daemon runs (status.json is written by status_writer).
+// streams and a temp spool; no daemon runs (status.json is written through the spool).
 #include <unistd.h>
 
 #include <boost/test/unit_test.hpp>
@@ -8,6 +8,7 @@
 #include "daemon/ctl/ctl.hpp"
 #include "daemon/status/status_writer.hpp"
 #include "jobs/rfc3339.hpp"
+#include "jobs/spool.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace rd = reconcilerd::daemon;
@@ -35,6 +36,9 @@ struct ctl_env {
                                       "    base_url: https://erp.example.id\n"
                                       "    token_credential: erp-token\n");
     std::filesystem::create_directories(spool);
+  }
+  void write_status(const rd::status_snapshot& s) {
+    BOOST_REQUIRE(reconcilerd::jobs::spool(spool).write_status(rd::to_status_json(s)).ok());
   }
   result run(std::vector<std::string> args, rd::time_point now) {
     args.insert(args.begin(), {"--config", config});
@@ -108,7 +112,7 @@ BOOST_AUTO_TEST_SUITE(ctl_status)
 
 BOOST_AUTO_TEST_CASE(human_output_of_a_fresh_status) {
   ctl_env env;
-  BOOST_REQUIRE(!rd::write_status_file(env.spool, snapshot(::getpid())));
+  env.write_status(snapshot(::getpid()));
   auto r = env.run({"status"}, at("2026-11-01T11:30:08.250Z"));
   BOOST_TEST(r.rc == 0);
   BOOST_TEST(r.out == with_pid(human_status, ::getpid()));
@@ -117,7 +121,7 @@ BOOST_AUTO_TEST_CASE(human_output_of_a_fresh_status) {
 
 BOOST_AUTO_TEST_CASE(json_output_is_the_file) {
   ctl_env env;
-  BOOST_REQUIRE(!rd::write_status_file(env.spool, snapshot(::getpid())));
+  env.write_status(snapshot(::getpid()));
   auto r = env.run({"status", "--json"}, at("2026-11-01T11:30:08Z"));
   BOOST_TEST(r.rc == 0);
   BOOST_TEST(r.out == rd::to_status_json(snapshot(::getpid())));
@@ -125,7 +129,7 @@ BOOST_AUTO_TEST_CASE(json_output_is_the_file) {
 
 BOOST_AUTO_TEST_CASE(stale_status_says_not_running) {
   ctl_env env;
-  BOOST_REQUIRE(!rd::write_status_file(env.spool, snapshot(::getpid())));
+  env.write_status(snapshot(::getpid()));
   auto r = env.run({"status"}, at("2026-11-01T11:30:35.250Z"));
   BOOST_TEST(r.rc == 1);
   BOOST_TEST(r.err ==

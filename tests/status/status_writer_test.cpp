@@ -1,18 +1,14 @@
-// status.json: golden text for a fixed snapshot, valid JSON, atomic replacement, and the
-// age / JSON text helpers it is built from (RFC 3339: tests/jobs/rfc3339_test.cpp).
+// status.json: golden text for a fixed snapshot, valid JSON, and the age / JSON text helpers
+// it is built from. The file itself is written by the spool (tests/jobs/spool_files_test.cpp);
+// RFC 3339 has its own table test (tests/jobs/rfc3339_test.cpp).
 #include "daemon/status/status_writer.hpp"
-
-#include <sys/stat.h>
 
 #include <boost/json/parse.hpp>
 #include <boost/test/unit_test.hpp>
-#include <cerrno>
-#include <filesystem>
 
 #include "daemon/status/status_json_text.hpp"
 #include "daemon/status/status_time.hpp"
 #include "jobs/rfc3339.hpp"
-#include "tests/support/temp_dir.hpp"
 
 namespace rd = reconcilerd::daemon;
 using namespace std::chrono;
@@ -106,32 +102,6 @@ BOOST_AUTO_TEST_CASE(output_is_valid_json) {
   auto v = boost::json::parse(rd::to_status_json(s));
   BOOST_TEST(v.at("backends").as_array().at(0).at("last_error").as_string() ==
              "bad \xef\xbf\xbd\xef\xbf\xbd bytes \x01 and \xc3\xa9");
-}
-
-BOOST_AUTO_TEST_CASE(atomic_write_replaces_whole_file) {
-  reconcilerd::test::temp_dir dir;
-  auto s = fixed_snapshot();
-  BOOST_TEST(!rd::write_status_file(dir.path().string(), s));
-  BOOST_TEST(reconcilerd::test::read_file(dir / "status.json") == rd::to_status_json(s));
-  s.pid = 7;
-  BOOST_TEST(!rd::write_status_file(dir.path().string(), s));
-  BOOST_TEST(reconcilerd::test::read_file(dir / "status.json") == rd::to_status_json(s));
-  // No temporary left behind; mode is 0640 whatever the umask.
-  int files = 0;
-  for (auto& e : std::filesystem::directory_iterator(dir.path())) {
-    (void)e;
-    ++files;
-  }
-  BOOST_TEST(files == 1);
-  struct stat st {};
-  BOOST_REQUIRE(::stat((dir / "status.json").c_str(), &st) == 0);
-  BOOST_TEST((st.st_mode & 07777) == 0640u);
-}
-
-BOOST_AUTO_TEST_CASE(atomic_write_reports_errors) {
-  reconcilerd::test::temp_dir dir;
-  auto ec = rd::write_file_atomically((dir / "missing" / "x.json").string(), "x");
-  BOOST_TEST(ec.value() == ENOENT);
 }
 
 BOOST_AUTO_TEST_CASE(ages_for_humans) {
