@@ -17,9 +17,10 @@
 #include "config/load.hpp"
 #include "daemon/engine.hpp"
 #include "daemon/log.hpp"
-#include "daemon/status/metrics.hpp"
 #include "daemon/sd_notify.hpp"
+#include "daemon/status/metrics.hpp"
 #include "daemon/status/status_writer.hpp"
+#include "daemon/transport/https_client.hpp"
 #include "daemon/watcher.hpp"
 #include "jobs/job_decode.hpp"
 
@@ -40,10 +41,11 @@ std::optional<std::string> check_spool(const config::config& cfg) {
   }
 }
 
-backend_runtime::backend_runtime(net::io_context& io, const config::backend& c)
+backend_runtime::backend_runtime(net::io_context& io, const config::backend& c,
+                                 std::shared_ptr<transport::client> cl)
     : cfg(c),
       adapter(backends::make_adapter(c)),
-      client(std::make_shared<transport::https_client>(io.get_executor(), c)),
+      client(std::move(cl)),
       pace(c.rate.per_second, c.burst, c.concurrency, std::chrono::steady_clock::now()),
       wake(io) {
   stats.name = c.name;
@@ -51,21 +53,34 @@ backend_runtime::backend_runtime(net::io_context& io, const config::backend& c)
   stats.rate_text = c.rate.text;
 }
 
-engine::engine(net::io_context& io, config::config cfg)
+engine::engine(net::io_context& io, config::config cfg, engine_options opts)
     : io_(io),
       cfg_(std::move(cfg)),
       spool_(cfg_.spool_dir),
       status_log_(cfg_.status_log),
+      opts_(std::move(opts)),
+      window_(std::max<std::size_t>(2, opts_.window)),
       rescan_timer_(io),
       status_timer_(io) {
-  // Tuning knob (and used by the tests): how many jobs the daemon holds in memory.
-  if (const char* w = std::getenv("RECONCILERD_WINDOW"))
-    window_ = std::max<std::size_t>(2, std::strtoul(w, nullptr, 10));
+  if (!opts_.now) opts_.now = [] { return clock::now(); };
+  if (!opts_.make_client)
+    opts_.make_client = [](net::any_io_executor ex, const config::backend& b) {
+      return std::make_shared<transport::https_client>(ex, b);
+    };
+  started_at_ = wall_now();
   for (auto& b : cfg_.backends) {
     if (!b.tls.verify)
       log(level::warning, "backend " + b.name + ": TLS verification is OFF (tls.verify: false)");
-    backends_.emplace(b.name, std::make_unique<backend_runtime>(io_, b));
+    backends_.emplace(b.name, std::make_unique<backend_runtime>(
+                                  io_, b, opts_.make_client(io_.get_executor(), b)));
   }
+}
+
+engine::~engine() = default;
+
+void engine::kick() {
+  request_intake();
+  for (auto& [name, b] : backends_) wake(*b);
 }
 
 backend_runtime* engine::find(const std::string& name) {
@@ -91,7 +106,7 @@ void engine::request_sync() {
 }
 
 void engine::recover() {
-  const auto now = clock::now();
+  const auto now = wall_now();
   auto r = spool_.recover(now);
   if (r.requeued || r.non_jobs_quarantined || r.temps_removed || r.buries_finished)
     log(level::notice,
@@ -106,7 +121,7 @@ void engine::recover() {
 }
 
 void engine::load_deferred(bool only_due) {
-  const auto now = clock::now();
+  const auto now = wall_now();
   if (held_.size() >= window_) return;
   std::vector<std::string> names;
   (void)spool_.for_each(jobs::job_state::deferred, [&](const std::string& n) {
@@ -118,49 +133,12 @@ void engine::load_deferred(bool only_due) {
     names.push_back(n);
     return held_.size() + names.size() < window_;
   });
-  std::size_t parked = 0;
+  const std::size_t parked_before = parked_.size();
   for (auto& name : names) {
     auto result = spool_.claim_deferred(name, now);
-    auto* c = std::get_if<jobs::claimed>(&result);
-    if (!c) continue;
-    auto decoded = jobs::decode_job(c->bytes, c->name);
-    if (auto* e = std::get_if<jobs::decode_error>(&decoded)) {
-      bury_unqueued(c->name, nullptr, c->state, e->message);
-      continue;
-    }
-    auto& j = std::get<jobs::job>(decoded);
-    backend_runtime* b = find(j.backend);
-    if (c->state.sending_unsafe) {
-      // It was being sent when the daemon stopped, and it must not be repeated blindly.
-      c->state.sending_unsafe = false;
-      held_job h{std::move(j), c->state, false, false};
-      bury(c->name, h, jobs::dead_category::exhausted,
-           "the daemon stopped while sending this update, which is not safe to repeat (it "
-           "creates or deletes lines): it may have been applied. Check invoice " +
-               h.job.invoice_id + " on backend " + h.job.backend + ", then `reconcilerctl retry " +
-               c->name + "` if it was not",
-           std::nullopt);
-      continue;
-    }
-    if (auto s = spool_.defer(c->name, c->state); !s.ok()) {
-      spool_failed(*s.error);
-      continue;  // stays in active/: recovered at the next start
-    }
-    if (!b || b->removed) {
-      ++parked;  // its backend left the config: kept in deferred/ untouched
-      parked_.insert(c->name);
-      continue;
-    }
-    if (queue_.size(j.backend) >= backend_cap()) continue;  // its turn comes at a later scan
-    const bool safe = b->adapter->safe_to_repeat(j.update);
-    held_job h{std::move(j), c->state, true, safe};
-    queue_key key{h.job.backend, h.job.invoice_id, h.job.sequence.value_or(0), 0};
-    auto not_before = h.state.next_attempt.value_or(now);
-    held_.emplace(c->name, std::move(h));
-    queue_.add(c->name, key, not_before);
-    wake(*b);
+    if (auto* c = std::get_if<jobs::claimed>(&result)) admit_claimed(*c, job_source::deferred);
   }
-  if (parked)
+  if (const std::size_t parked = parked_.size() - parked_before)
     log(level::warning, std::to_string(parked) +
                             " deferred jobs name a backend that is not configured; they stay in "
                             "deferred/ until it is configured again");
@@ -192,7 +170,7 @@ void engine::start() {
             std::chrono::milliseconds longest = std::chrono::hours(24 * 7);
             if (!cfg_.backends.empty()) longest = std::chrono::milliseconds::zero();
             for (auto& b : cfg_.backends) longest = std::max(longest, b.done_retention);
-            auto n = spool_.prune_done(clock::now(), longest);
+            auto n = spool_.prune_done(wall_now(), longest);
             if (n) log(level::info, "pruned " + std::to_string(n) + " jobs from done/");
           }
           rescan_timer_.expires_after(std::chrono::seconds(1));
@@ -228,7 +206,7 @@ void engine::check_control() {
     b->verified = false;  // one request first, as after a start
     log(level::notice, "backend " + backend + ": resumed by operator");
     event({.event = log_event::resumed,
-           .ts = clock::now(),
+           .ts = wall_now(),
            .backend = backend,
            .reason = "reconcilerctl resume"});
     wake(*b);
@@ -266,7 +244,8 @@ void engine::reload(config::config next) {
   for (auto& nb : next.backends) {
     auto it = backends_.find(nb.name);
     if (it == backends_.end()) {
-      backends_.emplace(nb.name, std::make_unique<backend_runtime>(io_, nb));
+      backends_.emplace(nb.name, std::make_unique<backend_runtime>(
+                                     io_, nb, opts_.make_client(io_.get_executor(), nb)));
       net::co_spawn(io_, dispatch(nb.name), report_crash);
       ++added;
       continue;
@@ -278,13 +257,13 @@ void engine::reload(config::config next) {
     b.cfg = nb;
     b.adapter = backends::make_adapter(nb);
     // In-flight requests keep the old client alive (shared_ptr) and finish on it.
-    b.client = std::make_shared<transport::https_client>(io_.get_executor(), nb);
+    b.client = opts_.make_client(io_.get_executor(), nb);
     b.pace.reconfigure(nb.rate.per_second, nb.burst, nb.concurrency,
                        std::chrono::steady_clock::now());
     if (b.health.state(std::chrono::steady_clock::now()) != health_state::running) {
       b.health.resume();
       event({.event = log_event::resumed,
-             .ts = clock::now(),
+             .ts = wall_now(),
              .backend = nb.name,
              .reason = "configuration reloaded"});
     }
@@ -304,7 +283,7 @@ void engine::reload(config::config next) {
   std::string msg = "configuration reloaded: " + std::to_string(added) + " backends added, " +
                     std::to_string(changed) + " updated, " + std::to_string(removed) + " removed";
   log(level::notice, msg);
-  event({.event = log_event::reloaded, .ts = clock::now(), .reason = msg});
+  event({.event = log_event::reloaded, .ts = wall_now(), .reason = msg});
   request_intake();
 }
 
@@ -314,7 +293,7 @@ void engine::reopen_status_log() {
 }
 
 status_snapshot engine::snapshot() {
-  const auto now = clock::now();
+  const auto now = wall_now();
   status_snapshot s;
   s.pid = ::getpid();
   s.version = version;
@@ -415,7 +394,13 @@ void engine::write_status() {
 
 struct app::impl {
   impl(config::config c, std::string creds)
-      : credentials_dir(std::move(creds)), config_path(c.path), eng(io, std::move(c)) {}
+      : credentials_dir(std::move(creds)), config_path(c.path), eng(io, std::move(c), options()) {}
+  static engine_options options() {
+    engine_options o;
+    // Tuning knob (and used by the tests): how many jobs the daemon holds in memory.
+    if (const char* w = std::getenv("RECONCILERD_WINDOW")) o.window = std::strtoul(w, nullptr, 10);
+    return o;
+  }
   net::io_context io{1};  // one thread: no locking needed
   std::string credentials_dir;
   std::string config_path;
@@ -457,7 +442,7 @@ int app::run() {
         eng.event({.event = log_event::reloaded,
                    .ts = clock::now(),
                    .reason = "refused: " + loaded.errors.front()});
-      } else if (loaded.value->spool_dir != eng.cfg_.spool_dir) {
+      } else if (loaded.value->spool_dir != eng.config().spool_dir) {
         log(level::error, "reload refused: spool_dir cannot change while running (restart)");
       } else {
         for (auto& w : loaded.warnings) log(level::warning, w);
@@ -494,8 +479,8 @@ int app::run() {
   if (wd) pet();
 
   log(level::notice, std::string("reconcilerd ") + version + " started: spool " +
-                         eng.cfg_.spool_dir + ", " + std::to_string(eng.cfg_.backends.size()) +
-                         " backends");
+                         eng.config().spool_dir + ", " +
+                         std::to_string(eng.config().backends.size()) + " backends");
   notify::ready();
   io.run();
   log(level::notice, "stopped");

@@ -30,7 +30,7 @@ net::awaitable<void> engine::dispatch(std::string name) {
   b->dispatching = true;
   while (!stopping_ && !b->removed) {
     const auto now = steady::now();
-    const auto wall = clock::now();
+    const auto wall = wall_now();
     std::optional<steady::time_point> until;  // none: sleep until woken
     for (;;) {
       if (!b->health.may_send(now)) {
@@ -92,10 +92,10 @@ net::awaitable<void> engine::deliver(std::string backend, std::string name, send
 
   // A deferred job's file comes back into active/ for the attempt.
   if (h.in_deferred) {
-    auto res = spool_.claim_deferred(name, clock::now());
+    auto res = spool_.claim_deferred(name, wall_now());
     if (auto* err = std::get_if<jobs::spool_error>(&res)) {
       spool_failed(*err);
-      queue_.reschedule(name, clock::now() + std::chrono::seconds(5));
+      queue_.reschedule(name, wall_now() + std::chrono::seconds(5));
       abandon();
       co_return;
     }
@@ -117,7 +117,7 @@ net::awaitable<void> engine::deliver(std::string backend, std::string name, send
     if (!st.ok()) {
       h.state.sending_unsafe = false;
       spool_failed(*st.error);
-      queue_.reschedule(name, clock::now() + std::chrono::seconds(5));
+      queue_.reschedule(name, wall_now() + std::chrono::seconds(5));
       abandon();
       co_return;
     }
@@ -125,7 +125,7 @@ net::awaitable<void> engine::deliver(std::string backend, std::string name, send
   backends::request req = b->adapter->build(h.job);
   req.headers.push_back({"X-Reconcilerd-Job", name});
   auto client = b->client;  // survives a reload during the request
-  const auto wall_start = clock::now();
+  const auto wall_start = wall_now();
   if (!h.state.first_seen) h.state.first_seen = wall_start;
   h.state.last_attempt = wall_start;
   event({.event = log_event::sent,
@@ -147,7 +147,7 @@ net::awaitable<void> engine::deliver(std::string backend, std::string name, send
       auto slot = rt->pace.next_start(at);
       if (slot.reason == wait_reason::none || slot.reason == wait_reason::concurrency) {
         rt->pace.on_start(at);
-        rt->starts.push_back(clock::now());
+        rt->starts.push_back(wall_now());
         started = true;
         co_return true;
       }
@@ -159,7 +159,7 @@ net::awaitable<void> engine::deliver(std::string backend, std::string name, send
   };
   transport::result r = co_await client->send(std::move(req), gate);
   const auto now = steady::now();
-  const auto wall = clock::now();
+  const auto wall = wall_now();
 
   b = find(backend);  // the runtime outlives requests (backends are never erased)
   b->stats.latency.observe(std::chrono::duration<double>(now - t0).count());
@@ -275,7 +275,7 @@ void engine::apply_health(backend_runtime& b, health_effect effect, send_role ro
                               " (fix the credentials and reload, or `reconcilerctl resume " +
                               b.cfg.name + "`)");
         event({.event = log_event::suspended,
-               .ts = clock::now(),
+               .ts = wall_now(),
                .backend = b.cfg.name,
                .reason = reason});
       }
@@ -319,10 +319,10 @@ void engine::bury(const std::string& name, held_job& h, jobs::dead_category cat,
       cat, message, h.job.backend, h.job.invoice_id, h.job.invoice_id_is_integer, http_status};
   if (h.in_deferred) {
     // bury() moves from active/: bring the file back first.
-    auto res = spool_.claim_deferred(name, clock::now());
+    auto res = spool_.claim_deferred(name, wall_now());
     if (auto* err = std::get_if<jobs::spool_error>(&res)) {
       spool_failed(*err);
-      queue_.reschedule(name, clock::now() + std::chrono::seconds(5));
+      queue_.reschedule(name, wall_now() + std::chrono::seconds(5));
       return;
     }
     if (!std::holds_alternative<jobs::claimed>(res)) {
@@ -337,7 +337,7 @@ void engine::bury(const std::string& name, held_job& h, jobs::dead_category cat,
 }
 
 bool engine::settle_now(const pending_move& m) {
-  const auto now = clock::now();
+  const auto now = wall_now();
   auto* b = find(m.backend);
   auto retention = b ? b->cfg.done_retention : std::chrono::milliseconds(0);
   auto s = m.deliver ? spool_.complete(m.name, now, retention)
@@ -405,7 +405,7 @@ void engine::retry_pending() {
 }
 
 void engine::spool_failed(const jobs::spool_error& e) {
-  intake_paused_until_ = clock::now() + std::chrono::seconds(5);
+  intake_paused_until_ = wall_now() + std::chrono::seconds(5);
   if (!intake_error_.empty()) return;  // logged once per episode
   intake_error_ = e.message;
   log(level::error, "spool write failed: " + e.message +

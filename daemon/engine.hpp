@@ -8,6 +8,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <random>
@@ -17,12 +18,13 @@
 
 #include "backends/backend.hpp"
 #include "config/config.hpp"
+#include "daemon/admission.hpp"
 #include "daemon/backend_health.hpp"
 #include "daemon/job_queue.hpp"
 #include "daemon/pacer.hpp"
 #include "daemon/status/status_log.hpp"
 #include "daemon/status/status_snapshot.hpp"
-#include "daemon/transport/https_client.hpp"
+#include "daemon/transport/client.hpp"
 #include "daemon/verdict.hpp"
 #include "jobs/job.hpp"
 #include "jobs/spool.hpp"
@@ -39,11 +41,12 @@ struct held_job {
 };
 
 struct backend_runtime {
-  backend_runtime(boost::asio::io_context& io, const config::backend& c);
+  backend_runtime(boost::asio::io_context& io, const config::backend& c,
+                  std::shared_ptr<transport::client> cl);
 
   config::backend cfg;
   std::unique_ptr<backends::adapter> adapter;
-  std::shared_ptr<transport::https_client> client;
+  std::shared_ptr<transport::client> client;
   pacer pace;
   backend_health health;
   boost::asio::steady_timer wake;  // the dispatcher sleeps on it; cancel() wakes it
@@ -73,9 +76,22 @@ struct pending_move {
   std::optional<int> http_status;
 };
 
+// What the engine takes from its surroundings, so tests can supply their own: the wall
+// clock (job ages, retry times, status), the transport, and the memory window.
+struct engine_options {
+  using client_factory = std::function<std::shared_ptr<transport::client>(
+      boost::asio::any_io_executor, const config::backend&)>;
+  std::function<clock::time_point()> now;  // default: the system clock
+  client_factory make_client;              // default: transport::https_client
+  std::size_t window = 20000;              // jobs held in memory at most
+};
+
 class engine {
  public:
-  engine(boost::asio::io_context& io, config::config cfg);
+  engine(boost::asio::io_context& io, config::config cfg, engine_options opts = {});
+  ~engine();
+  engine(const engine&) = delete;
+  engine& operator=(const engine&) = delete;
 
   // Start-up: spool recovery, deferred jobs back into memory. Throws on an unusable spool.
   void recover();
@@ -88,7 +104,14 @@ class engine {
   void reload(config::config next);
   void reopen_status_log();
   std::string summary() const;  // one line for sd_notify STATUS=
+  status_snapshot snapshot();
+  void write_status();
+  // Something may have changed (files arrived, time moved on): claim and dispatch now.
+  void kick();
+  void event(event_record r);  // one status-log event
+  const config::config& config() const { return cfg_; }
 
+ private:
   // Deferred jobs not in memory back into the queue (all of them at start-up, only the due
   // ones later), within the window and the per-backend cap.
   void load_deferred(bool only_due);
@@ -114,6 +137,7 @@ class engine {
   void request_sync();  // group commit: one spool.sync() after this loop turn
   void bury(const std::string& name, held_job& h, jobs::dead_category cat, std::string message,
             std::optional<int> http_status);
+  void admit_claimed(jobs::claimed& c, job_source source);
   void bury_unqueued(const std::string& name, const jobs::job* j, jobs::delivery_state& st,
                      std::string message);
   void settle(pending_move m);  // done/ or dead/ now, else queued in pending_
@@ -121,11 +145,9 @@ class engine {
   void retry_pending();
   void spool_failed(const jobs::spool_error& e);  // logs once per episode, pauses claiming
   void spool_ok();
-  void event(event_record r);
   backend_runtime* find(const std::string& name);
-  void write_status();
   void check_control();
-  status_snapshot snapshot();
+  clock::time_point wall_now() const { return opts_.now(); }
 
   boost::asio::io_context& io_;
   config::config cfg_;
@@ -140,7 +162,8 @@ class engine {
   status_log status_log_;
   std::mt19937_64 rng_{std::random_device{}()};
 
-  std::size_t window_ = 20000;  // jobs held in memory at most (Postfix's active limit)
+  engine_options opts_;
+  std::size_t window_;  // jobs held in memory at most (Postfix's active limit)
   bool stopping_ = false;
   bool intake_pending_ = false;
   bool sync_pending_ = false;
@@ -151,7 +174,7 @@ class engine {
   std::string last_status_;    // last STATUS= sent to systemd
   spool_totals spool_counts_;  // files per spool directory, recounted at most every 10 s
   clock::time_point spool_counted_at_{};
-  clock::time_point started_at_ = clock::now();
+  clock::time_point started_at_{};
   boost::asio::steady_timer rescan_timer_;
   boost::asio::steady_timer status_timer_;
   std::unique_ptr<class watcher> watcher_;

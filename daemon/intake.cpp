@@ -23,16 +23,11 @@ void engine::request_intake() {
 namespace {
 constexpr std::size_t intake_batch = 128;
 
-std::string configured_names(const config::config& cfg) {
-  std::string out;
-  for (auto& b : cfg.backends) out += (out.empty() ? "" : ", ") + b.name;
-  return out;
-}
 }  // namespace
 
 void engine::intake() {
   if (stopping_) return;
-  const auto now = clock::now();
+  const auto now = wall_now();
   if (intake_paused_until_) {
     if (now < *intake_paused_until_) return;
     intake_paused_until_.reset();  // try again; the episode ends at the next good write
@@ -64,7 +59,7 @@ void engine::intake() {
   bool claimed_any = false;
   for (auto& name : names) {
     if (intake_paused_until_) break;  // a spool write failed during this batch
-    auto result = spool_.claim(name, clock::now());
+    auto result = spool_.claim(name, wall_now());
     if (auto* err = std::get_if<jobs::spool_error>(&result); err && !jobs::is_spool_wide(err->code))
       result = jobs::left_in_place{name, err->message};
     if (auto* err = std::get_if<jobs::spool_error>(&result)) {
@@ -74,14 +69,14 @@ void engine::intake() {
     if (auto* left = std::get_if<jobs::left_in_place>(&result)) {
       // That entry's problem only: logged once, tried again in a minute.
       if (stuck_.emplace(name, clock::time_point{}).second) log(level::warning, left->message);
-      stuck_[name] = clock::now() + std::chrono::minutes(1);
+      stuck_[name] = wall_now() + std::chrono::minutes(1);
       continue;
     }
     stuck_.erase(name);
     if (auto* q = std::get_if<jobs::quarantined>(&result)) {
       log(level::warning, "job " + q->name + ": dead (invalid): " + q->message);
       event({.event = log_event::dead,
-             .ts = clock::now(),
+             .ts = wall_now(),
              .job = q->name,
              .category = "invalid",
              .message = q->message});
@@ -91,42 +86,7 @@ void engine::intake() {
     if (!c) continue;  // gone
     claimed_any = true;
 
-    auto decoded = jobs::decode_job(c->bytes, c->name);
-    if (auto* e = std::get_if<jobs::decode_error>(&decoded)) {
-      bury_unqueued(c->name, nullptr, c->state, e->message);
-      continue;
-    }
-    auto& j = std::get<jobs::job>(decoded);
-    backend_runtime* b = find(j.backend);
-    if (!b || b->removed) {
-      bury_unqueued(
-          c->name, &j, c->state,
-          "unknown backend \"" + j.backend + "\" (configured: " + configured_names(cfg_) + ")");
-      continue;
-    }
-    if (auto problem = b->adapter->validate(j.update)) {
-      bury_unqueued(c->name, &j, c->state, *problem);
-      continue;
-    }
-    if (queue_.size(j.backend) >= backend_cap()) {
-      // This backend already holds its share of the window (it is slow, paused or
-      // suspended): park the job in deferred/ (no attempt spent) so others are not starved.
-      c->state.next_attempt = clock::now() + std::chrono::seconds(30);
-      if (auto st = spool_.defer(c->name, c->state); !st.ok()) spool_failed(*st.error);
-      continue;
-    }
-    held_job h{std::move(j), c->state, false, true};
-    h.safe_to_repeat = b->adapter->safe_to_repeat(h.job.update);
-    queue_key key{h.job.backend, h.job.invoice_id, h.job.sequence.value_or(0), 0};
-    auto not_before = h.state.next_attempt.value_or(clock::time_point{});
-    event({.event = log_event::queued,
-           .ts = clock::now(),
-           .job = c->name,
-           .backend = h.job.backend,
-           .invoice_id = h.job.invoice_id});
-    held_.emplace(c->name, std::move(h));
-    queue_.add(c->name, key, not_before);
-    wake(*b);
+    admit_claimed(*c, job_source::incoming);
   }
   // Claims are made durable (one group commit) before any of them can be sent.
   if (claimed_any) {
@@ -134,6 +94,78 @@ void engine::intake() {
   }
   // More waiting than the window took: come back after this turn.
   if (names.size() == room && held_.size() < window_) request_intake();
+}
+
+// Acts on admit(): the one place a claimed job enters memory, the dead letters, deferred/
+// or stays parked. The file is in active/ on entry.
+void engine::admit_claimed(jobs::claimed& c, job_source source) {
+  const auto now = wall_now();
+  auto decoded = jobs::decode_job(c.bytes, c.name);
+  jobs::job* j = std::get_if<jobs::job>(&decoded);
+  backend_runtime* b = j ? find(j->backend) : nullptr;
+  admission_facts f;
+  f.source = source;
+  f.job = c.name;
+  if (auto* e = std::get_if<jobs::decode_error>(&decoded)) f.decode_error = e->message;
+  if (j) {
+    f.backend = j->backend;
+    f.invoice_id = j->invoice_id;
+    f.backend_configured = b && !b->removed;
+    for (auto& bc : cfg_.backends) f.configured.push_back(bc.name);
+    if (f.backend_configured && source == job_source::incoming)
+      f.validation_error = b->adapter->validate(j->update);
+    f.backend_full = queue_.size(j->backend) >= backend_cap();
+  }
+  f.sending_unsafe = c.state.sending_unsafe;
+  const admission_decision d = admit(f);
+
+  switch (d.what) {
+    case admission::dead_invalid:
+      bury_unqueued(c.name, j, c.state, d.reason);
+      return;
+    case admission::dead_interrupted: {
+      c.state.sending_unsafe = false;
+      held_job h{std::move(*j), c.state, false, false};
+      bury(c.name, h, jobs::dead_category::exhausted, d.reason, std::nullopt);
+      return;
+    }
+    case admission::defer:
+      // Its backend holds its share of the window (slow, paused or suspended): the job
+      // waits in deferred/ (no attempt spent) so others are not starved.
+      c.state.next_attempt = now + std::chrono::seconds(30);
+      if (auto st = spool_.defer(c.name, c.state); !st.ok()) spool_failed(*st.error);
+      return;
+    case admission::park:
+    case admission::skip:
+    case admission::queue:
+      break;
+  }
+  if (source == job_source::deferred) {
+    // A deferred job waits in deferred/ (its schedule is in its state).
+    if (auto st = spool_.defer(c.name, c.state); !st.ok()) {
+      spool_failed(*st.error);
+      return;  // stays in active/: recovered at the next start
+    }
+    if (d.what == admission::park) {
+      parked_.insert(c.name);
+      return;
+    }
+    if (d.what == admission::skip) return;  // its turn comes at a later scan
+  }
+  held_job h{std::move(*j), c.state, source == job_source::deferred, true};
+  h.safe_to_repeat = b->adapter->safe_to_repeat(h.job.update);
+  queue_key key{h.job.backend, h.job.invoice_id, h.job.sequence.value_or(0), 0};
+  auto not_before =
+      h.state.next_attempt.value_or(source == job_source::deferred ? now : clock::time_point{});
+  if (source == job_source::incoming)
+    event({.event = log_event::queued,
+           .ts = now,
+           .job = c.name,
+           .backend = h.job.backend,
+           .invoice_id = h.job.invoice_id});
+  held_.emplace(c.name, std::move(h));
+  queue_.add(c.name, key, not_before);
+  wake(*b);
 }
 
 void engine::bury_unqueued(const std::string& name, const jobs::job* j, jobs::delivery_state& st,

@@ -60,13 +60,19 @@ spool_status spool::complete(const std::string& name, clock_time now,
   mark(d_done);
   drop_state(name);
   // The expiry goes on a marker the daemon owns (Postfix's mtime trick, on our own file):
-  // the job file belongs to its producer. Without the marker (a crash right here, a
-  // failed write) prune_done falls back to the file's change time.
-  unique_fd marker(::openat(fd(d_expiry), target.c_str(),
+  // the job file belongs to its producer. The marker gets its time under a temp name and is
+  // renamed into place, so a crash never leaves a marker that says "expired now". Without
+  // the marker (a crash right here, a failed write) prune_done falls back to the change time.
+  const std::string temp = "." + target + ".tmp";
+  unique_fd marker(::openat(fd(d_expiry), temp.c_str(),
                             O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (marker) {
     timespec times[2] = {to_timespec(now), to_timespec(now + retention)};
-    if (::futimens(marker.get(), times) == 0) mark(d_expiry);
+    if (::futimens(marker.get(), times) == 0 &&
+        ::renameat(fd(d_expiry), temp.c_str(), fd(d_expiry), target.c_str()) == 0)
+      mark(d_expiry);
+    else
+      ::unlinkat(fd(d_expiry), temp.c_str(), 0);
   }
   return {};
 }

