@@ -96,6 +96,26 @@ BOOST_AUTO_TEST_CASE(malformed_inputs_have_exact_messages) {
        "\"invoice_id\" contains a control character at position 3"},
       {"invoice_id DEL", "{\"backend\":\"erp\",\"invoice_id\":\"\x7f\",\"update\":{}}",
        "\"invoice_id\" contains a control character at position 1"},
+      {"invoice_id dot", R"({"backend":"erp","invoice_id":".","update":{}})",
+       "\"invoice_id\" must not be \".\" or \"..\" (in a request path they name the resource "
+       "itself or its parent)"},
+      {"invoice_id dot dot", R"({"backend":"erp","invoice_id":"..","update":{}})",
+       "\"invoice_id\" must not be \".\" or \"..\" (in a request path they name the resource "
+       "itself or its parent)"},
+      {"invoice_id percent-encoded dot dot",
+       R"({"backend":"erp","invoice_id":"%2E%2e","update":{}})",
+       "\"invoice_id\" must not be \".\" or \"..\" after percent-decoding (%2E is \".\" to a "
+       "server; in a request path they name the resource itself or its parent)"},
+      {"invoice_id half-encoded dot dot", R"({"backend":"erp","invoice_id":".%2E","update":{}})",
+       "\"invoice_id\" must not be \".\" or \"..\" after percent-decoding (%2E is \".\" to a "
+       "server; in a request path they name the resource itself or its parent)"},
+      {"invoice_id percent-encoded dot", R"({"backend":"erp","invoice_id":"%2e","update":{}})",
+       "\"invoice_id\" must not be \".\" or \"..\" after percent-decoding (%2E is \".\" to a "
+       "server; in a request path they name the resource itself or its parent)"},
+      {"invoice_id doubly encoded dot dot",
+       R"({"backend":"erp","invoice_id":"%252E%252E","update":{}})",
+       "\"invoice_id\" must not be \".\" or \"..\" after percent-decoding (%2E is \".\" to a "
+       "server; in a request path they name the resource itself or its parent)"},
       {"update not object", R"({"backend":"erp","invoice_id":1,"update":[]})",
        "\"update\" must be an object, got array"},
       {"sequence string", R"({"backend":"erp","invoice_id":1,"update":{},"sequence":"1"})",
@@ -136,6 +156,15 @@ BOOST_AUTO_TEST_CASE(string_invoice_id_without_sequence) {
   BOOST_TEST(!j->invoice_id_is_integer);
   BOOST_TEST(j->update.empty());
   BOOST_TEST(!j->sequence.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(ids_with_dots_that_are_not_dot_segments_decode) {
+  for (std::string id : {"...", ".a", "a.", "1.2", "%2E%2E%2E", "%2", "%zz", "%", "..%2F.."}) {
+    BOOST_TEST_CONTEXT(id) {
+      BOOST_TEST(message_of(R"({"backend":"erp","invoice_id":")" + id + R"(","update":{}})") ==
+                 "<decoded>");
+    }
+  }
 }
 
 BOOST_AUTO_TEST_CASE(limits_are_inclusive) {
