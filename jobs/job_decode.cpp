@@ -164,6 +164,38 @@ std::vector<char32_t> code_points(std::string_view s) {
 
 bool is_control(char32_t cp) { return cp < 0x20 || (cp >= 0x7f && cp < 0xa0); }
 
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// `s` percent-decoded until it stops changing (a proxy may decode once more than the
+// server: "%252E" is "%2E" to one and "." to the next). Malformed escapes stay as they are.
+std::string fully_percent_decoded(std::string_view s) {
+  std::string cur(s);
+  for (;;) {
+    std::string next;
+    for (std::size_t i = 0; i < cur.size(); ++i) {
+      int hi = i + 2 < cur.size() ? hex_digit(cur[i + 1]) : -1;
+      int lo = hi >= 0 ? hex_digit(cur[i + 2]) : -1;
+      if (cur[i] == '%' && lo >= 0) {
+        next += static_cast<char>(hi * 16 + lo);
+        i += 2;
+      } else {
+        next += cur[i];
+      }
+    }
+    if (next == cur) return cur;
+    cur = std::move(next);
+  }
+}
+
+// "." and ".." are dot segments: in a request path (Bigcapital's PUT /api/sale-invoices/{id})
+// servers and proxies resolve them to the resource itself or its parent.
+bool is_dot_segment(std::string_view s) { return s == "." || s == ".."; }
+
 std::optional<std::string> take_invoice_id(const json::value& v, job& j) {
   if (v.is_int64()) {
     if (v.get_int64() < 0)
@@ -182,6 +214,14 @@ std::optional<std::string> take_invoice_id(const json::value& v, job& j) {
   for (std::size_t i = 0; i < cps.size(); ++i)
     if (is_control(cps[i]))
       return "\"invoice_id\" contains a control character at position " + std::to_string(i + 1);
+  if (is_dot_segment(s))
+    return std::string(
+        "\"invoice_id\" must not be \".\" or \"..\" (in a request path they name the resource "
+        "itself or its parent)");
+  if (is_dot_segment(fully_percent_decoded(s)))
+    return std::string(
+        "\"invoice_id\" must not be \".\" or \"..\" after percent-decoding (%2E is \".\" to a "
+        "server; in a request path they name the resource itself or its parent)");
   j.invoice_id = std::string(s);
   return std::nullopt;
 }
