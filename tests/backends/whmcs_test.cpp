@@ -198,6 +198,36 @@ BOOST_AUTO_TEST_CASE(lenient_config_passes_unknown_scalars_only) {
   BOOST_TEST(fields[8].second == "7");
 }
 
+// PHP trims leading spaces of a form field name and cuts it at a NUL byte: " invoiceid" and
+// "responsetype\u0000" would reach WHMCS as invoiceid and responsetype. In lenient mode an
+// unknown name must be [a-z0-9_]+; the message shows the name with control characters
+// visible (and cut when long).
+BOOST_AUTO_TEST_CASE(lenient_field_names_are_lower_case_words) {
+  auto cfg = whmcs_config();
+  cfg.strict_fields = false;
+  const std::string rule =
+      ": not a WHMCS field name (only a-z, 0-9 and _ are allowed; PHP "
+      "would trim or cut this one)";
+  const tables::update_row cases[] = {
+      {R"({" invoiceid": 5})", R"(update." invoiceid")" + rule},
+      {R"({"invoiceid ": 5})", R"(update."invoiceid ")" + rule},
+      {R"({"responsetype\u0000": "xml"})", R"(update."responsetype\u0000")" + rule},
+      {R"({"action\u0000x": "DeleteInvoice"})", R"(update."action\u0000x")" + rule},
+      {R"({"\u001b[31mred": 1})", R"(update."\u001b[31mred")" + rule},
+      {R"({"notes\n": "x"})", R"(update."notes\n")" + rule},
+      {R"({"Status": "Paid"})", R"(update."Status")" + rule},
+      {R"({"x-y": 1})", R"(update."x-y")" + rule},
+      {R"({"custom[1]": "x"})", R"(update."custom[1]")" + rule},
+      {R"({"say\"hi\"": "x"})", R"(update."say\"hi\"")" + rule},
+      {R"({"": "x"})", R"(update."")" + rule},
+      {"{\"" + std::string(70, 'a') + " \": 1}",
+       "update.\"" + std::string(60, 'a') + "\"..." + rule},
+      {R"({"custom_field_2": "x", "status": "Paid"})"},
+  };
+  auto problems = tables::validate_mismatches(*rb::whmcs::make_adapter(cfg), cases);
+  BOOST_TEST(problems.empty(), golden::joined(problems));
+}
+
 BOOST_AUTO_TEST_CASE(classify_answers) {
   auto adapter = rb::whmcs::make_adapter(whmcs_config());
   using k = rb::outcome_kind;
