@@ -1,6 +1,7 @@
 // WHMCS UpdateInvoice validation; see schema.hpp.
 #include "backends/whmcs/schema.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -100,6 +101,49 @@ bool is_line_id(std::string_view s) {
 
 bool is_positive_int(const json::value& v) {
   return (v.is_int64() && v.get_int64() > 0) || (v.is_uint64() && v.get_uint64() > 0);
+}
+
+// What PHP reads as the same name is not always the same bytes: it trims leading spaces,
+// cuts at a NUL and turns "a[b]" into an array. Unknown names a lenient config lets through
+// must therefore be plain lower-case words, like every documented one.
+bool is_plain_name(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+  return true;
+}
+
+// `name` in double quotes with quotes, backslashes and control characters escaped as in
+// JSON, cut after 60 bytes (at a character boundary) with "..." after the closing quote.
+std::string shown_name(std::string_view name) {
+  constexpr std::size_t max = 60;
+  std::size_t cut = std::min(name.size(), max);
+  while (cut < name.size() && cut > 0 && (static_cast<unsigned char>(name[cut]) & 0xc0) == 0x80)
+    --cut;
+  std::string out = "\"";
+  for (char c : name.substr(0, cut)) {
+    auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (u < 0x20 || u == 0x7f) {
+      static constexpr char digits[] = "0123456789abcdef";
+      out += "\\u00";
+      out += digits[u >> 4];
+      out += digits[u & 0xf];
+    } else {
+      out += c;
+    }
+  }
+  out += '"';
+  if (cut < name.size()) out += "...";
+  return out;
 }
 
 std::string join(const group& g) {
@@ -290,6 +334,10 @@ std::optional<std::string> check_update(const json::object& update, bool strict)
       ck.field(m.value(), *kind, path);
     } else if (strict) {
       ck.add(path, "unknown field");
+    } else if (!is_plain_name(m.key())) {
+      ck.add("update." + shown_name(m.key()),
+             "not a WHMCS field name (only a-z, 0-9 and _ are allowed; PHP would trim or cut "
+             "this one)");
     } else if (m.value().is_array() || m.value().is_object() || m.value().is_null()) {
       ck.add(path, "unknown field with a value that is not a string, number or boolean");
     }
