@@ -5,6 +5,7 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/test/unit_test.hpp>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -54,7 +55,7 @@ BOOST_AUTO_TEST_SUITE(whmcs)
 
 BOOST_AUTO_TEST_CASE(golden_requests) {
   auto r = golden::run("whmcs", whmcs_config());
-  BOOST_TEST(r.cases == 10u);
+  BOOST_TEST(r.cases == 11u);
   BOOST_TEST(r.problems.empty(), golden::joined(r.problems));
 }
 
@@ -314,11 +315,31 @@ BOOST_AUTO_TEST_CASE(safe_to_repeat) {
   }
 }
 
+// `render` builds with redacted settings: the password shows as the mask, not as the MD5
+// of the mask (which would look like a real credential).
+BOOST_AUTO_TEST_CASE(rendered_admin_login_shows_the_mask) {
+  auto cfg = whmcs_config();
+  cfg.params = {{"username", "apiadmin"}};
+  for (auto& secrets :
+       {std::map<std::string, std::string>{{"password", "hunter2!"}},
+        std::map<std::string, std::string>{{"password_md5", std::string(32, 'a')}}}) {
+    cfg.secrets = secrets;
+    auto adapter = rb::whmcs::make_adapter(rb::redacted(cfg));
+    auto fields = golden::form_decode(adapter->build(job("3", R"({"status": "Paid"})")).body);
+    BOOST_TEST_REQUIRE(fields.size() == 6u);
+    BOOST_TEST(fields[1].first == "username");
+    BOOST_TEST(fields[2].first == "password");
+    BOOST_TEST(fields[2].second == "<redacted>");
+  }
+}
+
 BOOST_AUTO_TEST_CASE(secrets_never_appear_in_messages) {
   auto cfg = whmcs_config();
   cfg.secrets["password"] = "hunter2!";
   auto adapter = rb::whmcs::make_adapter(cfg);
-  const std::vector<std::string> secrets{"s3cr3t&=+x", "acc/ess key", "hunter2!"};
+  // The MD5 of the password is what WHMCS takes as the password: as secret as the password.
+  const std::vector<std::string> secrets{"s3cr3t&=+x", "acc/ess key", "hunter2!",
+                                         "52b1c0c4e443ed8033ec965067e7fc2a"};
   for (auto& s : secrets) {
     auto error = adapter->validate(obj("{\"" + s + "\": 1}"));
     BOOST_TEST_REQUIRE(error.has_value());

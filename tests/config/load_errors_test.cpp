@@ -263,7 +263,29 @@ std::vector<broken> cases() {
        "spool_dir: /s\nbackends:\n  billing:\n    type: whmcs\n"
        "    base_url: https://billing.example.com\n    access_key: ak\n",
        {R + "3: backends.billing: missing credentials: identifier + secret, or username + "
-            "password"}},
+            "password (or password_md5)"}},
+      {"whmcs password and password_md5",
+       "spool_dir: /s\nbackends:\n  billing:\n    type: whmcs\n"
+       "    base_url: https://billing.example.com\n    username: u\n    password: p\n"
+       "    password_md5: 5f4dcc3b5aa765d61d8327deb882cf99\n",
+       {R + "3: backends.billing: give either password or password_md5, not both"}},
+      {"whmcs password_md5 without username",
+       "spool_dir: /s\nbackends:\n  billing:\n    type: whmcs\n"
+       "    base_url: https://billing.example.com\n"
+       "    password_md5: 5f4dcc3b5aa765d61d8327deb882cf99\n",
+       {R + "3: backends.billing.username: missing required key (needed with password_md5)"}},
+      {"whmcs password_md5 that is not a hash",
+       "spool_dir: /s\nbackends:\n  billing:\n    type: whmcs\n"
+       "    base_url: https://billing.example.com\n    username: u\n"
+       "    password_md5: plain-password\n",
+       {R + "7: backends.billing.password_md5: must be the MD5 hash of the password (32 hex "
+            "digits), not the password itself"}},
+      {"whmcs password_md5 one digit short",
+       "spool_dir: /s\nbackends:\n  billing:\n    type: whmcs\n"
+       "    base_url: https://billing.example.com\n    username: u\n"
+       "    password_md5: 5f4dcc3b5aa765d61d8327deb882cf9\n",
+       {R + "7: backends.billing.password_md5: must be the MD5 hash of the password (32 hex "
+            "digits), not the password itself"}},
       {"jwt without organization_id",
        "spool_dir: /s\nbackends:\n  ledger:\n    type: bigcapital\n"
        "    base_url: https://bigcapital.example.com\n    jwt: j\n",
@@ -395,6 +417,10 @@ BOOST_AUTO_TEST_CASE(no_message_contains_a_secret_value) {
       "spool_dir: /s\nbackends:\n  a: {type: whmcs, base_url: 'https://a', secret: SEKRET-11, "
       "password: SEKRET-12}\n",
       "spool_dir: /s\nbackends:\n  a: {type: odoo, base_url: 'ftp://a', token: SEKRET-13}\n",
+      "spool_dir: /s\nbackends:\n  a: {type: whmcs, base_url: 'https://a', username: u, "
+      "password_md5: SEKRET-16}\n",
+      "spool_dir: /s\nbackends:\n  a: {type: whmcs, base_url: 'https://a', username: u, "
+      "password: SEKRET-17, password_md5: SEKRET-18}\n",
       "spool_dir: /s\nbackends:\n  a:\n    type: simetri\n    token: \"SEKRET-14\n",
       "spool_dir: /s\nbackends:\n  a: {type: simetri, base_url: 'https://a', token: '', "
       "access_key: SEKRET-15}\n",

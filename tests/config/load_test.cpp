@@ -233,6 +233,11 @@ BOOST_AUTO_TEST_CASE(per_type_credentials_and_params) {
       "    base_url: https://billing.example.com\n"
       "    username: admin\n"
       "    password: pw\n"
+      "  billing3:\n"
+      "    type: whmcs\n"
+      "    base_url: https://billing.example.com\n"
+      "    username: admin\n"
+      "    password_md5: 5F4DCC3B5AA765D61D8327DEB882CF99\n"
       "  unified:\n"
       "    type: alloy\n"
       "    base_url: https://embedded.runalloy.com/2024-03/one\n"
@@ -268,6 +273,10 @@ BOOST_AUTO_TEST_CASE(per_type_credentials_and_params) {
        {{"secret", "s1"}, {"access_key", "ak"}},
        {{"identifier", "abc"}}},
       {"billing2", backend_type::whmcs, {{"password", "pw"}}, {{"username", "admin"}}},
+      {"billing3",
+       backend_type::whmcs,
+       {{"password_md5", "5F4DCC3B5AA765D61D8327DEB882CF99"}},
+       {{"username", "admin"}}},
       {"unified", backend_type::alloy, {{"api_key", "k1"}}, {{"credential_id", "6543a1"}}},
       {"books", backend_type::campfire, {{"api_key", "k2"}}, {{"auth_scheme", "Token"}}},
       {"books2", backend_type::campfire, {{"api_key", "k3"}}, {{"auth_scheme", "Bearer"}}},
