@@ -20,7 +20,9 @@ struct type_keys {
 const std::vector<type_keys>& all_type_keys() {
   static const std::vector<type_keys> table = {
       {backend_type::simetri, {}, {"token"}},
-      {backend_type::whmcs, {"identifier", "username"}, {"secret", "password", "access_key"}},
+      {backend_type::whmcs,
+       {"identifier", "username"},
+       {"secret", "password", "password_md5", "access_key"}},
       {backend_type::alloy, {"credential_id"}, {"api_key"}},
       {backend_type::campfire, {"auth_scheme"}, {"api_key"}},
       {backend_type::bigcapital, {"organization_id"}, {"api_key", "jwt"}},
@@ -63,6 +65,7 @@ class backend_loader {
   void read_keys(backend& b, std::optional<backend_type> type, settings_origins& o);
   void read_credentials(backend& b, backend_type type);
   bool have(std::string_view key) const { return find_entry(entries_, key) != nullptr; }
+  void check_md5(backend& b);
 
   const entry& e_;
   const std::string& credentials_dir_;
@@ -171,6 +174,24 @@ void backend_loader::read_url(backend& b) {
   b.base_url = *parsed.value;
 }
 
+// WHMCS's password_md5 is the MD5 hash of the admin password: 32 hex digits. The message
+// never shows the value (it may be the password itself, given by mistake).
+void backend_loader::check_md5(backend& b) {
+  auto it = b.secrets.find("password_md5");
+  if (it == b.secrets.end()) return;
+  bool ok = it->second.size() == 32;
+  for (char c : it->second)
+    ok = ok && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'));
+  if (ok) return;
+  b.secrets.erase(it);
+  for (auto form : {"password_md5", "password_md5_file", "password_md5_credential"})
+    if (const entry* e = find_entry(entries_, form)) {
+      d_.error(e->line(), e->path,
+               "must be the MD5 hash of the password (32 hex digits), not the password itself");
+      return;
+    }
+}
+
 void backend_loader::read_credentials(backend& b, backend_type type) {
   auto secret = [&](std::string_view key) {
     auto v = read_secret(entries_, key, credentials_dir_, d_);
@@ -201,20 +222,27 @@ void backend_loader::read_credentials(backend& b, backend_type type) {
       bool api = have("identifier");
       bool api_secret = secret("secret").given();
       bool user = have("username");
-      bool user_password = secret("password").given();
+      bool plain_password = secret("password").given();
+      bool hashed_password = secret("password_md5").given();
+      bool user_password = plain_password || hashed_password;
+      check_md5(b);
       secret("access_key");
-      if ((api || api_secret) && (user || user_password)) {
+      if (plain_password && hashed_password) {
+        problem("give either password or password_md5, not both");
+      } else if ((api || api_secret) && (user || user_password)) {
         problem("give either identifier + secret or username + password, not both");
       } else if (api || api_secret) {
         if (!api) missing("identifier", "needed with secret");
         if (!api_secret)
           missing("secret", "needed with identifier; give " + secret_forms("secret"));
       } else if (user || user_password) {
-        if (!user) missing("username", "needed with password");
+        if (!user)
+          missing("username", plain_password ? "needed with password" : "needed with password_md5");
         if (!user_password)
           missing("password", "needed with username; give " + secret_forms("password"));
       } else {
-        problem("missing credentials: identifier + secret, or username + password");
+        problem(
+            "missing credentials: identifier + secret, or username + password (or password_md5)");
       }
       break;
     }

@@ -7,6 +7,7 @@
 #include "backends/requests.hpp"
 #include "backends/status_rules.hpp"
 #include "backends/whmcs/body.hpp"
+#include "backends/whmcs/md5.hpp"
 #include "backends/whmcs/schema.hpp"
 
 namespace reconcilerd::backends::whmcs {
@@ -30,10 +31,13 @@ class adapter final : public backends::adapter {
     if (std::string id = cfg_.param("identifier"); !id.empty()) {
       auth_ = {{"identifier", id}, {"secret", cfg_.secret("secret")}};
     } else {
-      auth_ = {{"username", cfg_.param("username")}, {"password", cfg_.secret("password")}};
+      auth_ = {{"username", cfg_.param("username")}, {"password", admin_password()}};
     }
     if (std::string key = cfg_.secret("access_key"); !key.empty())
       auth_.emplace_back("accesskey", key);
+    if (std::string password = cfg_.secret("password");
+        !password.empty() && cfg_.secret("password_md5").empty())
+      cfg_.secrets["password_md5"] = md5_hex(password);  // hidden in messages like the password
   }
 
   std::optional<std::string> validate(const json::object& update) const override {
@@ -100,6 +104,22 @@ class adapter final : public backends::adapter {
   }
 
  private:
+  // The admin-login form takes the MD5 hash of the password (backends.md): `password` is
+  // hashed here, `password_md5` is sent as given (lower case). The hash is as good as the
+  // password to WHMCS, so it joins the secrets redact_secrets() hides. Settings redacted for
+  // `render` show the mask itself, not the hash of the mask.
+  std::string admin_password() {
+    static constexpr std::string_view mask = "<redacted>";
+    std::string hash = cfg_.secret("password_md5");
+    std::string password = cfg_.secret("password");
+    if (hash == mask || (hash.empty() && password == mask)) return std::string(mask);
+    if (hash.empty() && !password.empty()) hash = md5_hex(password);
+    for (char& c : hash)
+      if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
+    if (!hash.empty()) cfg_.secrets["password_md5"] = hash;
+    return hash;
+  }
+
   std::string target() const { return cfg_.base_url.path + "/includes/api.php"; }
 
   form_fields common(const std::string& action, const jobs::job& j) const {

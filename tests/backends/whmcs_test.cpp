@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "backends/whmcs/body.hpp"
+#include "backends/whmcs/md5.hpp"
 #include "tests/backends/adapter_tables.hpp"
 #include "tests/support/golden.hpp"
 
@@ -313,6 +314,28 @@ BOOST_AUTO_TEST_CASE(safe_to_repeat) {
       BOOST_TEST(adapter->safe_to_repeat(obj(text)) == safe);
     }
   }
+}
+
+// RFC 1321, appendix A.5: the test suite.
+BOOST_AUTO_TEST_CASE(md5_test_vectors) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"", "d41d8cd98f00b204e9800998ecf8427e"},
+      {"a", "0cc175b9c0f1b6a831c399e269772661"},
+      {"abc", "900150983cd24fb0d6963f7d28e17f72"},
+      {"message digest", "f96b697d7cb7938d525a2f31aaf161d0"},
+      {"abcdefghijklmnopqrstuvwxyz", "c3fcd3d76192e4007dfb496cca67e13b"},
+      {"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+       "d174ab98d277d9f5a5611c2c9f419d9f"},
+      {"12345678901234567890123456789012345678901234567890123456789012345678901234567890",
+       "57edf4a22be3c955ac49da2e2107b67a"},
+  };
+  for (auto& [in, want] : cases) {
+    BOOST_TEST_CONTEXT("\"" << in << "\"") { BOOST_TEST(rb::whmcs::md5_hex(in) == want); }
+  }
+  // Lengths around the padding boundary (55, 56, 64 bytes), checked against md5sum.
+  BOOST_TEST(rb::whmcs::md5_hex(std::string(55, 'x')) == "04364420e25c512fd958a70738aa8f72");
+  BOOST_TEST(rb::whmcs::md5_hex(std::string(56, 'x')) == "668a72d5ba17f08e62dabcafad6db14b");
+  BOOST_TEST(rb::whmcs::md5_hex(std::string(64, 'x')) == "c1bb4f81d892b2d57947682aeb252456");
 }
 
 // `render` builds with redacted settings: the password shows as the mask, not as the MD5
