@@ -14,6 +14,11 @@ void diagnostics::warning(int line, std::string_view path, std::string_view mess
   warnings_.push_back({line, format(line, path, message)});
 }
 
+void diagnostics::inline_secret(int line, std::string_view path) {
+  if (first_inline_secret_.second.empty() || line < first_inline_secret_.first)
+    first_inline_secret_ = {line, std::string(path)};
+}
+
 std::vector<std::string> diagnostics::errors() const { return sorted(errors_); }
 std::vector<std::string> diagnostics::warnings() const { return sorted(warnings_); }
 

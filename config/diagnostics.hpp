@@ -8,6 +8,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace reconcilerd::config::detail {
@@ -19,6 +20,11 @@ class diagnostics {
   // `line` is 1-based; 0 means "no line". `path` may be empty (then it is left out).
   void error(int line, std::string_view path, std::string_view message);
   void warning(int line, std::string_view path, std::string_view message);
+
+  // A secret given inline (the file's permissions then matter); the first one is kept.
+  void inline_secret(int line, std::string_view path);
+  // Where the first inline secret was (line 0 and empty path: none).
+  std::pair<int, std::string> first_inline_secret() const { return first_inline_secret_; }
 
   bool has_errors() const { return !errors_.empty(); }
   std::size_t error_count() const { return errors_.size(); }
@@ -37,6 +43,7 @@ class diagnostics {
   std::string file_;
   std::vector<item> errors_;
   std::vector<item> warnings_;
+  std::pair<int, std::string> first_inline_secret_;
 };
 
 // 1-based line of a node (0 when yaml-cpp has no mark for it).

@@ -110,10 +110,20 @@ void read_backends(const entry* e, int root_line, const backend& defaults,
       c.backends.push_back(std::move(*loaded));
 }
 
-}  // namespace
+// A file others may read must not hold secrets inline: one warning, at the first of them.
+void warn_if_secrets_exposed(unsigned file_mode, diagnostics& d) {
+  auto [line, path] = d.first_inline_secret();
+  if (path.empty() || !readable_by_others(file_mode)) return;
+  d.warning(line, path,
+            "secrets are given inline and this file is readable by others (mode " +
+                octal_mode(file_mode) +
+                "): remove their read permission (chmod o-r) or use <key>_file or "
+                "<key>_credential");
+}
 
-load_result load_string(const std::string& yaml, const std::string& display_name,
-                        const std::string& credentials_dir) {
+// `file_mode`: the permission bits of the file `yaml` was read from (0: not from a file).
+load_result load_text(const std::string& yaml, const std::string& display_name,
+                      const std::string& credentials_dir, unsigned file_mode) {
   diagnostics d(display_name);
   auto root = parse_root(yaml, d);
   if (!root) return finish(d, std::nullopt);
@@ -143,7 +153,15 @@ load_result load_string(const std::string& yaml, const std::string& display_name
   read_defaults(find_entry(entries, "defaults"), defaults, origins, d);
   read_backends(find_entry(entries, "backends"), root_line, defaults, origins, credentials_dir, c,
                 d);
+  warn_if_secrets_exposed(file_mode, d);
   return finish(d, std::move(c));
+}
+
+}  // namespace
+
+load_result load_string(const std::string& yaml, const std::string& display_name,
+                        const std::string& credentials_dir) {
+  return load_text(yaml, display_name, credentials_dir, 0);
 }
 
 load_result load_file(const std::string& path, const std::string& credentials_dir) {
@@ -151,7 +169,7 @@ load_result load_file(const std::string& path, const std::string& credentials_di
   file_read r = read_small_file(path, max_config_size);
   switch (r.result) {
     case file_read::status::ok:
-      return load_string(r.content, path, credentials_dir);
+      return load_text(r.content, path, credentials_dir, r.mode);
     case file_read::status::unreadable:
       d.error(0, {}, std::string("cannot read the configuration file: ") + std::strerror(r.error));
       break;

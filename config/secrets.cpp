@@ -37,6 +37,7 @@ secret_value invalid() { return {secret_value::state::invalid, {}}; }
 secret_value from_inline(const entry& e, diagnostics& d) {
   auto value = read_scalar(e, d);  // its messages never echo the value
   if (!value) return invalid();
+  d.inline_secret(e.line(), e.path);
   return checked(std::move(*value), e, "the value", d);
 }
 
@@ -50,6 +51,10 @@ secret_value from_file(const entry& e, diagnostics& d) {
     return invalid();
   }
   trim_one_newline(r.content);
+  if (readable_by_others(r.mode))
+    d.warning(e.line(), e.path,
+              "secret file " + quoted(path) + " is readable by others (mode " + octal_mode(r.mode) +
+                  "): remove their read permission (chmod o-r)");
   return checked(std::move(r.content), e, "file " + quoted(path), d);
 }
 

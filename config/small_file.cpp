@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "config/diagnostics.hpp"
@@ -23,6 +24,7 @@ file_read read_small_file(const std::string& path, std::size_t max_size) {
   } else if (static_cast<std::size_t>(st.st_size) > max_size) {
     r.result = file_read::status::too_large;
   } else {
+    r.mode = static_cast<unsigned>(st.st_mode & 07777);
     char buf[8192];
     for (;;) {
       ssize_t n = ::read(fd, buf, sizeof buf);
@@ -42,6 +44,12 @@ file_read read_small_file(const std::string& path, std::size_t max_size) {
   ::close(fd);
   if (r.result != file_read::status::ok) r.content.clear();
   return r;
+}
+
+std::string octal_mode(unsigned mode) {
+  char text[8];
+  std::snprintf(text, sizeof text, "%04o", mode & 07777);
+  return text;
 }
 
 std::string describe(const file_read& r, const std::string& path, std::size_t max_size) {

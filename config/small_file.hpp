@@ -13,6 +13,7 @@ struct file_read {
   status result = status::ok;
   int error = 0;        // errno, for unreadable
   std::string content;  // only when ok
+  unsigned mode = 0;    // permission bits (st_mode & 07777), when ok
 };
 
 file_read read_small_file(const std::string& path, std::size_t max_size);
@@ -20,5 +21,12 @@ file_read read_small_file(const std::string& path, std::size_t max_size);
 // The problem in words, e.g. `cannot read "/x": No such file or directory`,
 // `"/x" is not a regular file`, `"/x" is larger than 64 KiB`. Empty when ok.
 std::string describe(const file_read& r, const std::string& path, std::size_t max_size);
+
+// True when others (not owner, not group) may read a file of mode `mode`: the daemon's group
+// reading its configuration and secrets is expected, anyone else is not.
+inline bool readable_by_others(unsigned mode) { return (mode & 04) != 0; }
+
+// "0644".
+std::string octal_mode(unsigned mode);
 
 }  // namespace reconcilerd::config::detail
