@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <functional>
+#include <string_view>
 
 #include "jobs/spool.hpp"
 
@@ -105,6 +107,18 @@ spool_status spool::bury(const std::string& name, const dead_letter& why,
   return {};
 }
 
+// Test seam (tests/jobs/spool_lifecycle_test.cpp): called after each step of retry_dead()
+// so a test can act as the daemon between two steps. Empty outside tests.
+namespace test_seams {
+std::function<void(std::string_view step)> retry_dead_step;
+}  // namespace test_seams
+
+namespace {
+void retry_dead_step(std::string_view step) {
+  if (test_seams::retry_dead_step) test_seams::retry_dead_step(step);
+}
+}  // namespace
+
 retry_result spool::retry_dead(const std::string& name) {
   if (!is_valid_job_name(name) || has_sidecar_suffix(name))
     return spool_error{invalid(), "\"" + escape_name(name) + "\" is not a dead job name"};
@@ -117,10 +131,13 @@ retry_result spool::retry_dead(const std::string& name) {
     if (ec) return fail(ec, "rename " + where(d_dead, name) + " -> " + where(d_incoming, target));
     mark(d_dead);
     mark(d_incoming);
+    retry_dead_step("renamed");
     if (::unlinkat(fd(d_dead), (name + std::string(error_json_suffix)).c_str(), 0) != 0 &&
         errno != ENOENT)
       return fail(last_errno(), "remove " + where(d_dead, name + std::string(error_json_suffix)));
+    retry_dead_step("error.json removed");
     drop_state(name);
+    retry_dead_step("state removed");
     return target;
   }
 }

@@ -5,11 +5,19 @@
 #include <unistd.h>
 
 #include <boost/test/unit_test.hpp>
+#include <functional>
+#include <optional>
+#include <string_view>
 
 #include "tests/jobs/spool_test_support.hpp"
 
 using namespace reconcilerd::test;
 using namespace std::chrono_literals;
+
+namespace reconcilerd::jobs::test_seams {
+// jobs/spool_moves.cpp: called after each step of spool::retry_dead().
+extern std::function<void(std::string_view step)> retry_dead_step;
+}  // namespace reconcilerd::jobs::test_seams
 
 namespace {
 
@@ -170,6 +178,59 @@ BOOST_AUTO_TEST_CASE(bury_writes_error_json) {
   BOOST_TEST(again.state.attempts == 0);
   BOOST_TEST(again.bytes == good_job);
   BOOST_TEST(std::holds_alternative<rj::spool_error>(s.retry_dead("missing.json")));
+}
+
+// `reconcilerctl retry` races the daemon: the moment the job is back in incoming/, the
+// daemon may claim it and store a fresh state (here: defer with the unsafe-send marker).
+// Acting as the daemon after each step of retry_dead() in turn, that state must survive
+// whatever name the claim took, and the leftover state of the dead job must be gone.
+BOOST_AUTO_TEST_CASE(retry_dead_never_removes_a_state_stored_by_a_claim_in_between) {
+  const auto t0 = at("2026-11-21T10:00:00Z");
+  const rj::dead_letter why{rj::dead_category::rejected, "no", "erp", "42", true, 422};
+  bool claimed_at_some_step = false;
+  for (int at_step = 0; at_step < 3; ++at_step)
+    for (bool leftover : {false, true}) {
+      BOOST_TEST_CONTEXT("daemon acts after step " << at_step
+                                                   << (leftover ? ", leftover state" : "")) {
+        temp_dir t;
+        const fs::path root = t / "spool";
+        rj::spool ctl(root);
+        write_file(root / "incoming" / "r.json", good_job);
+        auto c = claim_ok(ctl, "r.json", t0);
+        BOOST_TEST_REQUIRE(ctl.bury("r.json", why, c.state, t0 + 1s).ok());
+        // A leftover of a crash between bury's rename and its removal of the state.
+        if (leftover) write_file(root / "state" / "r.json.json", R"({"attempts":9})");
+
+        rj::spool daemon(root);
+        std::optional<rj::delivery_state> stored;
+        std::string stored_name;
+        int step = 0;
+        rj::test_seams::retry_dead_step = [&](std::string_view) {
+          if (step++ != at_step) return;
+          auto r = daemon.claim("r.json", t0 + 1h);
+          auto* taken = std::get_if<rj::claimed>(&r);
+          if (!taken) return;  // not in incoming/ yet
+          taken->state.attempts = 1;
+          taken->state.sending_unsafe = true;
+          BOOST_TEST_REQUIRE(daemon.defer(taken->name, taken->state).ok());
+          stored = taken->state;
+          stored_name = taken->name;
+        };
+        auto rr = ctl.retry_dead("r.json");
+        rj::test_seams::retry_dead_step = nullptr;
+        BOOST_TEST_REQUIRE(std::holds_alternative<std::string>(rr));
+        BOOST_TEST(!ctl.error_json_of("r.json").has_value());
+        if (stored) {
+          claimed_at_some_step = true;
+          BOOST_TEST_CONTEXT("claimed as " << stored_name) {
+            BOOST_TEST((ctl.state_of(stored_name) == stored));
+          }
+        } else {
+          BOOST_TEST(!ctl.state_of("r.json").has_value());  // the leftover is gone
+        }
+      }
+    }
+  BOOST_TEST(claimed_at_some_step);
 }
 
 BOOST_AUTO_TEST_CASE(recover_requeues_active_and_cleans_up) {
