@@ -119,9 +119,25 @@ void retry_dead_step(std::string_view step) {
 }
 }  // namespace
 
+// Decide first, act second, in an order a running daemon cannot trip over: once the job is in
+// incoming/ the daemon may claim it and store a state under the claimed name at once (an
+// unsafe-send marker), so nothing keyed by a name it may claim is removed after the rename.
+// 1. The dead job's leftover state (bury removes it after its rename; a crash in between
+//    keeps it) goes first, while the job is still in dead/. A crash here leaves an intact
+//    dead letter.
+// 2. The rename. 3. error.json: while it exists, a claim takes another name (unused_name), so
+//    its removal cannot touch anything the daemon wrote. A crash before 3 leaves an orphan
+//    error.json that recover() removes.
 retry_result spool::retry_dead(const std::string& name) {
   if (!is_valid_job_name(name) || has_sidecar_suffix(name))
     return spool_error{invalid(), "\"" + escape_name(name) + "\" is not a dead job name"};
+  if (!exists_at(fd(d_dead), name))
+    return fail(std::make_error_code(std::errc::no_such_file_or_directory),
+                "no dead letter " + where(d_dead, name));
+  const std::string sidecar = name + std::string(error_json_suffix);
+  if (!exists_at(fd(d_active), name) && !exists_at(fd(d_deferred), name)) drop_state(name);
+  retry_dead_step("state removed");
+  const bool had_sidecar = exists_at(fd(d_dead), sidecar);
   for (int n = 0;; ++n) {
     std::string target = with_suffix(name, n);
     auto ec = move_noreplace(fd(d_dead), name, fd(d_incoming), target);
@@ -132,12 +148,9 @@ retry_result spool::retry_dead(const std::string& name) {
     mark(d_dead);
     mark(d_incoming);
     retry_dead_step("renamed");
-    if (::unlinkat(fd(d_dead), (name + std::string(error_json_suffix)).c_str(), 0) != 0 &&
-        errno != ENOENT)
-      return fail(last_errno(), "remove " + where(d_dead, name + std::string(error_json_suffix)));
+    if (had_sidecar && ::unlinkat(fd(d_dead), sidecar.c_str(), 0) != 0 && errno != ENOENT)
+      return fail(last_errno(), "remove " + where(d_dead, sidecar));
     retry_dead_step("error.json removed");
-    drop_state(name);
-    retry_dead_step("state removed");
     return target;
   }
 }
