@@ -56,7 +56,12 @@ struct rate_hint {
 struct outcome {
   outcome_kind kind = outcome_kind::retry;
   std::string message;  // a sentence a person understands; never contains secrets
-  std::optional<std::chrono::milliseconds> retry_after;  // pauses the whole backend
+  // Pauses the whole backend; never longer than the backend's max_pause.
+  std::optional<std::chrono::milliseconds> retry_after;
+  // Set when the server asked for a longer pause than max_pause (Retry-After or
+  // X-RateLimit-Reset): what it asked for, at most max_server_delay. retry_after and
+  // hint.reset hold the capped values.
+  std::optional<std::chrono::milliseconds> asked_pause;
   bool backend_wide = false;  // retry applies to the backend (429/503), not only the job
   rate_hint hint;
 };

@@ -55,6 +55,9 @@ struct backend {
   int burst = 10;
   retry_settings retry;
   duration done_retention = std::chrono::hours(24 * 7);
+  // The longest pause a server may impose (Retry-After, X-RateLimit-Reset): longer ones are
+  // capped to it and logged.
+  duration max_pause = std::chrono::hours(1);
   tls_settings tls;
   bool allow_insecure_http = false;
   bool strict_fields = true;  // reject unknown fields in a job's update

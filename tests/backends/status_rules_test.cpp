@@ -12,6 +12,8 @@ using sys = std::chrono::system_clock;
 namespace {
 // 2026-11-21T12:00:00Z
 const sys::time_point noon = sys::from_time_t(1795262400);
+// The longest delay a server-given value can mean (36525 days).
+constexpr std::chrono::milliseconds hundred_years = 3'155'760'000'000ms;
 
 response with(unsigned status, std::vector<header> headers = {}) {
   response r;
@@ -69,7 +71,13 @@ BOOST_AUTO_TEST_CASE(retry_after_in_both_forms) {
       {"soon", std::nullopt},
       {"-5", std::nullopt},
       {"1.5", std::nullopt},
-      {"99999999999", std::nullopt},  // more than a year: garbage
+      // Far-off pauses saturate at 100 years (never overflow); max_pause caps them later.
+      {"Fri, 31 Dec 2100 23:59:59 GMT", 2'338'718'399'000ms},
+      {"Fri, 31 Dec 9999 23:59:59 GMT", hundred_years},
+      {"Thu, 01 Jan 1970 00:00:00 GMT", 0ms},
+      {"3155759999", 3'155'759'999'000ms},
+      {"99999999999", hundred_years},
+      {"999999999999999999999999999999", hundred_years},
   };
   for (auto& r : rows) {
     BOOST_TEST_CONTEXT("Retry-After: " << r.value) {
@@ -100,6 +108,128 @@ BOOST_AUTO_TEST_CASE(rate_limit_hints) {
   auto bad = parse_rate_hint(with(200, {{"X-RateLimit-Remaining", "many"}}));
   BOOST_TEST(!bad.remaining.has_value());
   BOOST_TEST(!bad.limit.has_value());
+}
+
+// X-RateLimit-Reset: up to ten years' worth of seconds (315,360,000) it is seconds from the
+// answer; a larger number is a Unix time (seconds since 1970), read against received_at.
+BOOST_AUTO_TEST_CASE(rate_limit_reset_as_seconds_or_as_an_epoch_time) {
+  struct row {
+    const char* value;
+    std::optional<std::chrono::seconds> expected;
+  };
+  const row rows[] = {
+      {"42", 42s},
+      {"0", 0s},
+      {"315360000", 315'360'000s},      // ten years of seconds: still a delay
+      {"315360001", 0s},                // a Unix time in 1980: in the past
+      {"1795262460", 60s},              // noon + 60 s as a Unix time
+      {"1795262400", 0s},               // now
+      {"1795262399", 0s},               // just passed
+      {"99999999999", 3'155'760'000s},  // year 5138 as a Unix time: saturates at 100 years
+      {"99999999999999999999999", 3'155'760'000s},
+      {"-5", std::nullopt},
+      {"1.5", std::nullopt},
+      {"soon", std::nullopt},
+  };
+  for (auto& r : rows) {
+    BOOST_TEST_CONTEXT("X-RateLimit-Reset: " << r.value) {
+      auto h = parse_rate_hint(
+          with(200, {{"X-RateLimit-Remaining", "0"}, {"X-RateLimit-Reset", r.value}}));
+      BOOST_TEST(h.reset.has_value() == r.expected.has_value());
+      if (h.reset && r.expected) BOOST_TEST(h.reset->count() == r.expected->count());
+    }
+  }
+}
+
+// Every pause a server asks for is capped by the backend's max_pause, whatever the API, and
+// the outcome says what was asked for.
+BOOST_AUTO_TEST_CASE(server_pauses_are_capped_by_max_pause) {
+  struct row {
+    const char* about;
+    reconcilerd::config::backend_type type;
+    unsigned status;
+    std::vector<header> headers;
+    std::chrono::milliseconds max_pause;
+    std::optional<std::chrono::milliseconds> retry_after;
+    std::optional<std::chrono::milliseconds> asked;
+    std::optional<std::chrono::seconds> reset = {};
+  };
+  using reconcilerd::config::backend_type;
+  const row rows[] = {
+      {"503 until 2100",
+       backend_type::campfire,
+       503,
+       {{"Retry-After", "Fri, 31 Dec 2100 23:59:59 GMT"}},
+       1h,
+       1h,
+       2'338'718'399'000ms},
+      {"503 until 9999",
+       backend_type::simetri,
+       503,
+       {{"Retry-After", "Fri, 31 Dec 9999 23:59:59 GMT"}},
+       1h,
+       1h,
+       hundred_years},
+      {"429 huge seconds",
+       backend_type::alloy,
+       429,
+       {{"Retry-After", "99999999999"}},
+       10min,
+       10min,
+       hundred_years},
+      {"429 within max_pause",
+       backend_type::alloy,
+       429,
+       {{"Retry-After", "120"}},
+       1h,
+       120s,
+       std::nullopt},
+      {"exactly max_pause",
+       backend_type::whmcs,
+       503,
+       {{"Retry-After", "3600"}},
+       1h,
+       1h,
+       std::nullopt},
+      {"Retry-After-auth far",
+       backend_type::bigcapital,
+       429,
+       {{"Retry-After-auth", "99999999999"}},
+       1h,
+       1h,
+       hundred_years},
+      {"X-RateLimit-Reset as a far Unix time",
+       backend_type::bigcapital,
+       200,
+       {{"X-RateLimit-Limit", "10"},
+        {"X-RateLimit-Remaining", "0"},
+        {"X-RateLimit-Reset", "4133980799"}},
+       1h,
+       std::nullopt,
+       2'338'718'399'000ms,
+       3600s},
+  };
+  for (auto& r : rows) {
+    BOOST_TEST_CONTEXT(r.about) {
+      reconcilerd::config::backend cfg;
+      cfg.name = "b";
+      cfg.type = r.type;
+      cfg.max_pause = r.max_pause;
+      cfg.secrets = {{"token", "t"}, {"api_key", "k"}, {"identifier", "i"}, {"secret", "s"}};
+      cfg.params = {{"credential_id", "c"}};
+      auto a = make_adapter(cfg);
+      reconcilerd::jobs::job j;
+      j.backend = "b";
+      j.invoice_id = "42";
+      auto o = a->classify(with(r.status, r.headers), j);
+      BOOST_TEST(o.retry_after.has_value() == r.retry_after.has_value());
+      if (o.retry_after && r.retry_after)
+        BOOST_TEST(o.retry_after->count() == r.retry_after->count());
+      BOOST_TEST(o.asked_pause.has_value() == r.asked.has_value());
+      if (o.asked_pause && r.asked) BOOST_TEST(o.asked_pause->count() == r.asked->count());
+      if (r.reset) BOOST_TEST(o.hint.reset.value_or(0s).count() == r.reset->count());
+    }
+  }
 }
 
 BOOST_AUTO_TEST_CASE(redact_secrets_masks_every_configured_secret) {

@@ -354,6 +354,21 @@ std::vector<broken> cases() {
         R + "12: backends.books.auth_scheme: invalid auth_scheme \"Basic\" (expected Token or "
             "Bearer)",
         R + "13: backends.books.burst: must be 1 to 100000, got 0"}},
+      {"max_pause: zero, garbage, longer than 30 days",
+       "spool_dir: /s\n"
+       "defaults:\n"
+       "  max_pause: 0\n"
+       "backends:\n"
+       "  erp:\n"
+       "    type: simetri\n"
+       "    base_url: https://erp.example.id\n"
+       "    token: x\n"
+       "    max_pause: soon\n"
+       "  erp2: {type: simetri, base_url: 'https://erp.example.id', token: x, max_pause: 31d}\n",
+       {R + "3: defaults.max_pause: must be longer than zero",
+        R + "9: backends.erp.max_pause: invalid duration \"soon\" (expected a whole number and "
+            "a unit: 250ms, 30s, 5m, 1h or 3d)",
+        R + "10: backends.erp2.max_pause: must be at most 30d, got 31d"}},
   };
 }
 

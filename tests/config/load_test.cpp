@@ -163,6 +163,22 @@ BOOST_AUTO_TEST_CASE(defaults_merge_into_every_backend_and_backends_override) {
       boost::test_tools::per_element());
 }
 
+BOOST_AUTO_TEST_CASE(max_pause_default_from_defaults_and_per_backend) {
+  config c = must_load(
+      "spool_dir: /s\n"
+      "backends:\n"
+      "  a: {type: simetri, base_url: 'https://a.example', token: x}\n");
+  BOOST_TEST(get(c, "a").max_pause.count() == 3'600'000);  // built-in: 1h
+  c = must_load(
+      "spool_dir: /s\n"
+      "defaults: {max_pause: 10m}\n"
+      "backends:\n"
+      "  a: {type: simetri, base_url: 'https://a.example', token: x}\n"
+      "  b: {type: simetri, base_url: 'https://b.example', token: x, max_pause: 30s}\n");
+  BOOST_TEST(get(c, "a").max_pause.count() == 600'000);
+  BOOST_TEST(get(c, "b").max_pause.count() == 30'000);
+}
+
 BOOST_AUTO_TEST_CASE(verify_false_in_defaults_warns_once_per_backend) {
   std::vector<std::string> warnings;
   must_load(
