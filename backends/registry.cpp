@@ -4,11 +4,14 @@
 #include "backends/bigcapital/bigcapital.hpp"
 #include "backends/campfire/campfire.hpp"
 #include "backends/simetri/simetri.hpp"
+#include "backends/status_rules.hpp"
 #include "backends/whmcs/whmcs.hpp"
 
 namespace reconcilerd::backends {
 
-std::unique_ptr<adapter> make_adapter(const config::backend& cfg) {
+namespace {
+
+std::unique_ptr<adapter> make_bare_adapter(const config::backend& cfg) {
   switch (cfg.type) {
     case config::backend_type::simetri:
       return simetri::make_adapter(cfg);
@@ -22,6 +25,13 @@ std::unique_ptr<adapter> make_adapter(const config::backend& cfg) {
       return bigcapital::make_adapter(cfg);
   }
   return nullptr;
+}
+
+}  // namespace
+
+// Every adapter's server-given pauses are capped by the backend's max_pause (status_rules).
+std::unique_ptr<adapter> make_adapter(const config::backend& cfg) {
+  return with_bounded_pauses(make_bare_adapter(cfg), cfg.max_pause);
 }
 
 config::backend redacted(const config::backend& cfg) {

@@ -52,31 +52,114 @@ std::optional<std::time_t> parse_http_date(std::string_view s) {
   return std::nullopt;
 }
 
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+constexpr long long max_delay_s = std::chrono::duration_cast<seconds>(max_server_delay).count();
+
+bool all_digits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// A string of digits as a number, saturating at `ceiling` (no overflow however long).
+long long saturating_number(std::string_view digits, long long ceiling) {
+  long long v = 0;
+  for (char c : digits) {
+    if (v > (ceiling - (c - '0')) / 10) return ceiling;
+    v = v * 10 + (c - '0');
+  }
+  return v;
+}
+
+// Seconds from `now` until the Unix time `t`: 0 if it has passed, at most max_delay_s.
+long long seconds_until(long long t, std::chrono::system_clock::time_point now) {
+  const long long now_s = std::chrono::floor<seconds>(now.time_since_epoch()).count();
+  if (t <= now_s) return 0;
+  return t - now_s > max_delay_s ? max_delay_s : t - now_s;  // no overflow: both << 2^62
+}
+
+constexpr long long far_future_s = 1LL << 60;  // any Unix time beyond this is "far"
+
 }  // namespace
 
-std::optional<std::chrono::milliseconds> parse_retry_after(
-    std::string_view value, std::chrono::system_clock::time_point now) {
+std::optional<milliseconds> parse_retry_after(std::string_view value,
+                                              std::chrono::system_clock::time_point now) {
   value = trim(value);
   if (value.empty()) return std::nullopt;
-  if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    auto secs = to_number<long long>(value);
-    if (!secs || *secs > 365LL * 24 * 3600) return std::nullopt;
-    return std::chrono::seconds(*secs);
-  }
+  if (all_digits(value)) return seconds(saturating_number(value, max_delay_s));
   auto t = parse_http_date(value);
   if (!t) return std::nullopt;
-  auto when = std::chrono::system_clock::from_time_t(*t);
-  if (when <= now) return std::chrono::milliseconds(0);
-  return std::chrono::duration_cast<std::chrono::milliseconds>(when - now);
+  // Whole seconds: an HTTP date has no fraction. Never through system_clock (nanoseconds
+  // overflow after 2262).
+  const long long when = std::clamp<long long>(*t, -far_future_s, far_future_s);
+  return seconds(seconds_until(when, now));
+}
+
+std::optional<seconds> parse_rate_reset(std::string_view value,
+                                        std::chrono::system_clock::time_point received_at) {
+  value = trim(value);
+  if (!all_digits(value)) return std::nullopt;
+  const long long v = saturating_number(value, far_future_s);
+  if (v <= reset_epoch_threshold.count()) return seconds(v);
+  return seconds(seconds_until(v, received_at));
 }
 
 rate_hint parse_rate_hint(const response& r) {
   rate_hint h;
   if (auto v = r.header_value("X-RateLimit-Limit")) h.limit = to_number<long>(trim(*v));
   if (auto v = r.header_value("X-RateLimit-Remaining")) h.remaining = to_number<long>(trim(*v));
-  if (auto v = r.header_value("X-RateLimit-Reset"))
-    if (auto n = to_number<long>(trim(*v))) h.reset = std::chrono::seconds(*n);
+  if (auto v = r.header_value("X-RateLimit-Reset")) h.reset = parse_rate_reset(*v, r.received_at);
   return h;
+}
+
+void bound_pauses(outcome& o, milliseconds max_pause) {
+  max_pause = std::clamp(max_pause, milliseconds(0), max_server_delay);
+  auto asked = [&](milliseconds d) {
+    if (!o.asked_pause || d > *o.asked_pause) o.asked_pause = d;
+  };
+  if (o.retry_after) {
+    const milliseconds d = std::clamp(*o.retry_after, milliseconds(0), max_server_delay);
+    o.retry_after = std::min(d, max_pause);
+    if (d > max_pause) asked(d);
+  }
+  if (o.hint.reset) {
+    const seconds d = std::clamp(*o.hint.reset, seconds(0),
+                                 std::chrono::duration_cast<seconds>(max_server_delay));
+    o.hint.reset = std::min(d, std::chrono::floor<seconds>(max_pause));
+    if (d > max_pause) asked(d);
+  }
+}
+
+namespace {
+
+class bounded_adapter final : public adapter {
+ public:
+  bounded_adapter(std::unique_ptr<adapter> inner, milliseconds max_pause)
+      : inner_(std::move(inner)), max_pause_(max_pause) {}
+  std::optional<std::string> validate(const boost::json::object& update) const override {
+    return inner_->validate(update);
+  }
+  request build(const jobs::job& j) const override { return inner_->build(j); }
+  outcome classify(const response& r, const jobs::job& j) const override {
+    outcome o = inner_->classify(r, j);
+    bound_pauses(o, max_pause_);
+    return o;
+  }
+  bool safe_to_repeat(const boost::json::object& update) const override {
+    return inner_->safe_to_repeat(update);
+  }
+  request read_back(const jobs::job& j) const override { return inner_->read_back(j); }
+
+ private:
+  std::unique_ptr<adapter> inner_;
+  milliseconds max_pause_;
+};
+
+}  // namespace
+
+std::unique_ptr<adapter> with_bounded_pauses(std::unique_ptr<adapter> inner,
+                                             milliseconds max_pause) {
+  if (!inner) return inner;
+  return std::make_unique<bounded_adapter>(std::move(inner), max_pause);
 }
 
 outcome classify_status(const response& r, std::string message) {

@@ -1,10 +1,12 @@
 // Rules every API shares for reading an answer: what an HTTP status means (interface.md
-// "Delivery rules"), Retry-After in both forms, X-RateLimit-* hints, message excerpts, and
-// the one redaction of secrets. Pure functions; adapters add their API's own rules on top.
+// "Delivery rules"), Retry-After in both forms, X-RateLimit-* hints, the max_pause cap on
+// every server-given pause (saturating: no value overflows), message excerpts, and the one
+// redaction of secrets. Pure functions; adapters add their API's own rules on top.
 #pragma once
 
 #include <boost/json/value.hpp>
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,13 +15,36 @@
 
 namespace reconcilerd::backends {
 
+// The longest delay any server-given value can mean (36525 days): longer ones saturate
+// here, so adding one to a clock's time can never overflow. max_pause then caps them (see
+// bound_pauses); nothing longer than 30 days ever reaches the pacer or the retry policy.
+inline constexpr std::chrono::milliseconds max_server_delay = std::chrono::hours(24 * 36525);
+
 // Retry-After as delta-seconds or an HTTP-date (IMF-fixdate, RFC 850, asctime), relative
-// to `now`. A date in the past gives 0. Garbage gives nothing.
+// to `now`. A date in the past gives 0; a far one (year 9999) or a huge number saturates
+// at max_server_delay. Garbage (negative, fractions, words) gives nothing.
 std::optional<std::chrono::milliseconds> parse_retry_after(
     std::string_view value, std::chrono::system_clock::time_point now);
 
-// X-RateLimit-Limit / -Remaining / -Reset (seconds until reset).
+// X-RateLimit-Reset is read as seconds from the answer when it is at most
+// reset_epoch_threshold (ten years of seconds, 315,360,000); a larger number is a Unix time
+// (seconds since 1970, i.e. after 1979-12-30) and means the time left until then, from
+// received_at (0 if it has passed). Both saturate at max_server_delay.
+inline constexpr std::chrono::seconds reset_epoch_threshold{315'360'000};
+std::optional<std::chrono::seconds> parse_rate_reset(
+    std::string_view value, std::chrono::system_clock::time_point received_at);
+
+// X-RateLimit-Limit / -Remaining / -Reset (parse_rate_reset).
 rate_hint parse_rate_hint(const response& r);
+
+// Caps every pause in `o` (retry_after, hint.reset) at max_pause; when one was longer, sets
+// o.asked_pause to the longest asked for. Negative values become 0.
+void bound_pauses(outcome& o, std::chrono::milliseconds max_pause);
+
+// `inner` with bound_pauses(…, max_pause) applied to every classify(): the one place every
+// adapter's server-given pauses pass through (make_adapter wraps each adapter in it).
+std::unique_ptr<adapter> with_bounded_pauses(std::unique_ptr<adapter> inner,
+                                             std::chrono::milliseconds max_pause);
 
 // The generic meaning of r.status: 2xx delivered; 408/425/429/5xx(500,502,503,504) retry
 // (429 and 503 backend-wide, with Retry-After when given); 401/403 suspend; other 4xx

@@ -9,8 +9,8 @@ namespace reconcilerd::config::detail {
 namespace {
 
 constexpr std::string_view keys[] = {
-    "timeout",       "concurrency",         "rate", "burst", "retry", "done_retention", "tls",
-    "strict_fields", "allow_insecure_http",
+    "timeout",       "concurrency",         "rate",      "burst", "retry", "done_retention", "tls",
+    "strict_fields", "allow_insecure_http", "max_pause",
 };
 constexpr std::string_view retry_keys[] = {"initial_backoff", "max_backoff", "max_attempts",
                                            "max_age"};
@@ -51,6 +51,18 @@ void apply_retry(const entry& parent, retry_settings& r, settings_origins& o, di
       report_unknown(e, retry_keys, d);
     }
   }
+}
+
+// max_pause: longer than zero, at most 30 days (no server pause is meant to last longer, and
+// every time computed from it stays far from overflowing).
+std::optional<duration> read_max_pause(const entry& e, diagnostics& d) {
+  auto v = read_duration(e, false, d);
+  constexpr duration longest = std::chrono::hours(24 * 30);
+  if (v && *v > longest) {
+    d.error(e.line(), e.path, "must be at most 30d, got " + format_duration(*v));
+    return std::nullopt;
+  }
+  return v;
 }
 
 // A CA bundle can be large, but not this large.
@@ -103,6 +115,8 @@ bool apply_setting(const entry& e, backend& b, settings_origins& o, diagnostics&
     set(read_bool(e, d), b.strict_fields);
   else if (e.key == "allow_insecure_http")
     set(read_bool(e, d), b.allow_insecure_http);
+  else if (e.key == "max_pause")
+    set(read_max_pause(e, d), b.max_pause);
   else
     return false;
   return true;

@@ -1,7 +1,7 @@
 // The delivery settings that `defaults:` sets for every backend and each backend may
-// override: timeout, concurrency, rate, burst, retry{...}, done_retention, tls{...},
-// strict_fields, allow_insecure_http. retry and tls merge key by key. Remembers where
-// the values that later checks talk about were set, so those checks can point there.
+// override: timeout, concurrency, rate, burst, retry{...}, done_retention, max_pause,
+// tls{...}, strict_fields, allow_insecure_http. retry and tls merge key by key. Remembers
+// where the values that later checks talk about were set, so those checks can point there.
 #pragma once
 
 #include <span>

@@ -302,10 +302,19 @@ void engine::pace_after_answer(backend_runtime& b, const backends::outcome& o, i
     why = "the server's rate limit is used up (X-RateLimit-Remaining " +
           std::to_string(*o.hint.remaining) + ", resets in " +
           std::to_string(o.hint.reset->count()) + " s)";
+  // The adapter capped a longer pause at max_pause (outcome::asked_pause): say what was asked.
+  const bool capped = o.asked_pause.has_value() && !why.empty();
+  if (capped) {
+    auto secs = [](std::chrono::milliseconds d) {
+      return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(d).count()) + " s";
+    };
+    why += "; the server asked for " + secs(*o.asked_pause) + ", capped by max_pause (" +
+           secs(b.cfg.max_pause) + ")";
+  }
   const auto after = b.pace.paused_until(now);
   if (after && (!before || *after > *before + std::chrono::milliseconds(100))) {
     b.pause_reason = why;
-    log(level::notice,
+    log(capped ? level::warning : level::notice,
         "backend " + b.cfg.name + ": paused for " +
             std::to_string(
                 std::chrono::duration_cast<std::chrono::milliseconds>(*after - now).count()) +

@@ -140,6 +140,7 @@ void engine::check_control() {
       continue;
     }
     b->health.resume();
+    b->pace.clear_pauses();  // a pause the server set ends too
     b->verified = false;     // one request first, as after a start
     log(level::notice, "backend " + backend + ": resumed by operator");
     event({.event = log_event::resumed,
@@ -197,6 +198,7 @@ void engine::reload(config::config next) {
     b.client = opts_.make_client(io_.get_executor(), nb);
     b.pace.reconfigure(nb.rate.per_second, nb.burst, nb.concurrency,
                        std::chrono::steady_clock::now());
+    b.pace.limit_pauses(std::chrono::steady_clock::now() + nb.max_pause);
     if (b.health.state(std::chrono::steady_clock::now()) != health_state::running) {
       b.health.resume();
       event({.event = log_event::resumed,

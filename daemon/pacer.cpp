@@ -14,6 +14,8 @@ namespace {
 
 constexpr nanoseconds throttle_first = 1s;
 constexpr nanoseconds throttle_max = 60s;
+// The longest window a hint may set (the adapters cap it at max_pause long before).
+constexpr std::chrono::seconds longest_window = std::chrono::hours(24 * 36525);
 
 }  // namespace
 
@@ -90,7 +92,7 @@ void pacer::on_throttled(steady_time now) {
 
 void pacer::apply_hint(const backends::rate_hint& h, steady_time now) {
   if (!h.remaining || !h.reset || *h.reset <= 0s) return;
-  const nanoseconds window = *h.reset;
+  const nanoseconds window = std::min(*h.reset, longest_window);  // no nanosecond overflow
   const long usable = *h.remaining - in_flight_;
   if (usable <= 0) {
     hint_until_ = hint_next_ = hint_pause_until_ = now + window;
@@ -114,6 +116,17 @@ void pacer::reconfigure(double rate_per_second, int burst, int concurrency, stea
   const double kept = std::min(fill, static_cast<double>(usable_burst_));
   const double missing = static_cast<double>(usable_burst_) - kept;
   tat_ = now + nanoseconds(static_cast<long long>(std::ceil(missing * interval_.count())));
+}
+
+void pacer::clear_pauses() {
+  paused_until_ = hint_until_ = hint_next_ = hint_pause_until_ = steady_time{};
+  hint_gap_ = 0ns;
+  throttle_level_ = 0;
+}
+
+void pacer::limit_pauses(steady_time latest) {
+  for (steady_time* t : {&paused_until_, &hint_until_, &hint_next_, &hint_pause_until_})
+    *t = std::min(*t, latest);
 }
 
 double pacer::tokens(steady_time now) const {

@@ -1,6 +1,7 @@
 // Request pacing for one backend (pure; the caller passes the time): a token bucket
 // (rate, burst; starts full), a concurrency cap, whole-backend pauses (Retry-After, 429
-// backoff 1s..60s) and the server's X-RateLimit-* hints. The scheduler asks next_start()
+// backoff 1s..60s) and the server's X-RateLimit-* hints, which the operator may clear or cap
+// (resume, a new max_pause). The scheduler asks next_start()
 // and starts a request only when it says `none`; it never sleeps or owns a timer itself.
 // Burst >= 2 keeps one token in reserve (burst 1: starts 2% wider apart), so network
 // jitter between our start and the server's arrival cannot empty a same-sized bucket.
@@ -55,6 +56,11 @@ class pacer {
   void apply_hint(const backends::rate_hint& h, steady_time now);
   // New settings (config reload); the bucket keeps its current fill (clamped).
   void reconfigure(double rate_per_second, int burst, int concurrency, steady_time now);
+  // `reconcilerctl resume`: every pause the server set ends now (Retry-After, the 429
+  // backoff and its level, X-RateLimit spacing). Our own token bucket is kept.
+  void clear_pauses();
+  // A new max_pause (config reload): no pause the server set lasts beyond `latest`.
+  void limit_pauses(steady_time latest);
 
   int in_flight() const { return in_flight_; }
   int concurrency() const { return concurrency_; }

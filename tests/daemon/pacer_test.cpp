@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <boost/test/unit_test.hpp>
+#include <limits>
 #include <random>
 #include <set>
 #include <vector>
@@ -259,6 +260,47 @@ BOOST_AUTO_TEST_CASE(hint_with_plenty_remaining_changes_nothing) {
   p.apply_hint(rate_hint{1000, {}, 60s}, t0);  // incomplete hints are ignored
   p.apply_hint(rate_hint{1000, 0, {}}, t0);
   BOOST_TEST(to_string(p.next_start(t0).reason) == "none");
+}
+
+BOOST_AUTO_TEST_CASE(resume_clears_every_server_pause_but_not_the_bucket) {
+  pacer p(1, 3, 4, t0);  // 2 usable tokens
+  p.on_start(t0);
+  p.on_finish();
+  p.pause_until(t0 + 1h);
+  p.on_throttled(t0);
+  p.on_throttled(t0);                        // backoff level 2
+  p.apply_hint(rate_hint{10, 0, 600s}, t0);  // used up for 10 min
+  BOOST_TEST((p.paused_until(t0 + 1s) == t0 + 1h));
+  p.clear_pauses();
+  BOOST_TEST(!p.paused_until(t0 + 1s).has_value());
+  // The throttles emptied our own bucket: it still refills at 1/s.
+  auto s = p.next_start(t0 + 500ms);
+  BOOST_TEST(to_string(s.reason) == "rate");
+  BOOST_TEST((s.at == t0 + 1s));
+  BOOST_TEST(to_string(p.next_start(t0 + 3s).reason) == "none");
+  p.on_throttled(t0 + 3s);  // the backoff starts again at 1 s
+  BOOST_TEST((p.paused_until(t0 + 3s) == t0 + 4s));
+}
+
+BOOST_AUTO_TEST_CASE(a_new_max_pause_shortens_the_pauses_in_force) {
+  pacer p(10, 10, 4, t0);
+  p.pause_until(t0 + 1h);
+  p.apply_hint(rate_hint{10, 0, 3000s}, t0);
+  p.limit_pauses(t0 + 5s);
+  BOOST_TEST((p.paused_until(t0) == t0 + 5s));
+  BOOST_TEST((p.next_start(t0 + 1s).at == t0 + 5s));
+  BOOST_TEST(to_string(p.next_start(t0 + 5s).reason) == "none");
+  p.limit_pauses(t0 + 1h);  // a longer max_pause never extends a pause
+  BOOST_TEST(!p.paused_until(t0 + 5s).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(a_hint_window_beyond_any_clock_saturates) {
+  pacer p(10, 10, 4, t0);
+  p.apply_hint(rate_hint{10, 0, std::chrono::seconds(std::numeric_limits<std::int64_t>::max())},
+               t0);
+  auto until = p.paused_until(t0);
+  BOOST_TEST_REQUIRE(until.has_value());
+  BOOST_TEST((*until > t0 + 24h * 36000));
 }
 
 BOOST_AUTO_TEST_CASE(reconfigure_keeps_fill_and_applies_limits) {
