@@ -232,6 +232,46 @@ BOOST_AUTO_TEST_CASE(server_pauses_are_capped_by_max_pause) {
   }
 }
 
+// Retry-After-<name> (a named throttler, e.g. NestJS's "auth") pauses like Retry-After; of
+// several, the longest binds.
+BOOST_AUTO_TEST_CASE(named_retry_after_headers_and_the_longest_binds) {
+  auto o = classify_status(with(429, {{"Retry-After", "5"}, {"retry-after-auth", "30"}}), "");
+  BOOST_TEST(o.retry_after.value_or(0ms).count() == 30000);
+  o = classify_status(with(503, {{"Retry-After-short", "7"}}), "");
+  BOOST_TEST(o.retry_after.value_or(0ms).count() == 7000);
+  BOOST_TEST(o.backend_wide);
+  o = classify_status(with(429, {{"Retry-After-auth", "soon"}, {"Retry-After", "3"}}), "");
+  BOOST_TEST(o.retry_after.value_or(0ms).count() == 3000);
+  o = classify_status(with(429, {{"Retry-Afterwards", "9"}}), "");  // not a named copy
+  BOOST_TEST(!o.retry_after.has_value());
+}
+
+// X-RateLimit-* hints count only for the API that documents them (Bigcapital); the other
+// four never slow down for them (a proxy's headers are not the vendor's limit).
+BOOST_AUTO_TEST_CASE(rate_limit_hints_only_where_documented) {
+  using reconcilerd::config::backend_type;
+  for (auto type : {backend_type::simetri, backend_type::whmcs, backend_type::alloy,
+                    backend_type::campfire, backend_type::bigcapital}) {
+    BOOST_TEST_CONTEXT(reconcilerd::config::to_string(type)) {
+      reconcilerd::config::backend cfg;
+      cfg.name = "b";
+      cfg.type = type;
+      cfg.secrets = {{"token", "t"}, {"api_key", "k"}, {"identifier", "i"}, {"secret", "s"}};
+      cfg.params = {{"credential_id", "c"}};
+      reconcilerd::jobs::job j;
+      j.backend = "b";
+      j.invoice_id = "42";
+      auto o = make_adapter(cfg)->classify(with(503, {{"X-RateLimit-Limit", "10"},
+                                                      {"X-RateLimit-Remaining", "0"},
+                                                      {"X-RateLimit-Reset", "60"}}),
+                                           j);
+      const bool documented = type == backend_type::bigcapital;
+      BOOST_TEST(o.hint.remaining.has_value() == documented);
+      BOOST_TEST(o.hint.reset.has_value() == documented);
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(redact_secrets_masks_every_configured_secret) {
   struct row {
     std::map<std::string, std::string> secrets;

@@ -1,7 +1,8 @@
 // Hostile pauses end to end: a server asking for a pause until year 9999 or 2100 pauses the
 // backend for at most max_pause (status.json shows the capped pause, the log says it was
 // capped, nothing overflows); `reconcilerctl resume` clears a server-set pause; a reload
-// applies a new max_pause to the pause in force and to later answers.
+// applies a new max_pause to the pause in force and to later answers. With Bigcapital's real
+// header set (two throttlers), the daemon follows the tightest bucket and meets no 429.
 #include <boost/test/unit_test.hpp>
 
 #include "jobs/rfc3339.hpp"
@@ -140,6 +141,38 @@ BOOST_AUTO_TEST_CASE(a_reload_applies_a_new_max_pause) {
   BOOST_TEST(count_status(sim, 429) == 1u);
   BOOST_TEST(occurrences(d.log(), "capped") >= 2u);
   BOOST_TEST(list_dir(d.spool() / "dead").empty());
+}
+
+// Bigcapital's real header set (backends.md): every answer carries X-RateLimit-* for the
+// 100/min `default` throttler and X-RateLimit-*-auth for the `auth` one that binds. The
+// daemon, configured far faster than the server allows, follows the tightest bucket and
+// never meets a 429.
+BOOST_AUTO_TEST_CASE(bigcapital_the_tightest_advertised_bucket_binds) {
+  temp_dir dir;
+  sim_fixture sim(dir / "sim",
+                  R"({"limits": {"bigcapital": {"kind": "window", "limit": 4, "window_s": 4}}})");
+  daemon_fixture d(dir / "d", "backends:\n  ledger:\n    type: bigcapital\n    base_url: " +
+                                  sim.url("bigcapital") +
+                                  "\n    api_key: bc_sim\n    rate: 50/s\n    burst: 5\n"
+                                  "    concurrency: 1\n    tls:\n      ca_file: " +
+                                  sim.info().ca_file + "\n");
+  BOOST_TEST_INFO(d.log());
+  const int n = 8;
+  for (int i = 1; i <= n; ++i)
+    d.drop(
+        "b" + std::to_string(i) + ".json",
+        R"({"backend":"ledger","invoice_id":)" + std::to_string(i) +
+            R"(,"update":{"customerId":1,"invoiceDate":"2026-11-01","dueDate":"2026-11-30","entries":[{"index":1,"itemId":2,"rate":3,"quantity":1}]}})");
+  BOOST_TEST(d.wait_settled(n, 60s));
+  BOOST_TEST(list_dir(d.spool() / "done").size() == static_cast<std::size_t>(n));
+  std::size_t throttled = 0, updated = 0;
+  for (auto& r : sim.requests()) {
+    if (r.at("api") != "bigcapital") continue;
+    if (r.at("result") == "throttled") ++throttled;
+    if (r.at("result") == "updated") ++updated;
+  }
+  BOOST_TEST(throttled == 0u);
+  BOOST_TEST(updated == static_cast<std::size_t>(n));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,7 +1,8 @@
 // Bigcapital: PUT/GET /api/sale-invoices/{id}, `Authorization: Bearer bc_...`. NestJS
-// pipeline order: throttler (X-RateLimit-* on every answer of a throttled route, 429 +
-// Retry-After), auth (401), ParseIntPipe, body parse, DTO validation (400 with a list of
-// {property, constraints, children}), then business errors (400 {"errors":[{type}]}).
+// pipeline order: throttlers (`default` 100/60 s and `auth`, the binding one: both header
+// sets on every answer of a throttled route, 429 + Retry-After or Retry-After-auth), auth
+// (401), ParseIntPipe, body parse, DTO validation (400 with a list of {property,
+// constraints, children}), then business errors (400 {"errors":[{type}]}).
 // The edit replaces all entries; dates with a time are moved to the server's zone (UTC-5).
 #include <boost/json.hpp>
 #include <map>
@@ -105,7 +106,9 @@ class bigcapital_api final : public api {
  public:
   explicit bigcapital_api(const sim_config& cfg)
       : cfg_(cfg),
-        limiter_(cfg.limits.count("bigcapital") ? cfg.limits.at("bigcapital") : limit_config{}),
+        default_limiter_(blocking({limit_kind::window, 100, 60, 0, 0})),
+        auth_limiter_(blocking(cfg.limits.count("bigcapital") ? cfg.limits.at("bigcapital")
+                                                              : limit_config{})),
         next_entry_id_(2 * cfg.invoices + 1) {}
 
   handled handle(const api_request& r) override {
@@ -124,9 +127,9 @@ class bigcapital_api final : public api {
     const std::string id_text = r.path.substr(prefix.size());
     h.invoice_id = id_for_log(id_text);
 
-    std::optional<limit_decision> d;
-    if (limiter_.enabled()) d = limiter_.hit(r.raw.method + " /api/sale-invoices/:id", r.now_s);
-    finish(h, r, d);
+    throttled t = throttle(r.raw.method + " /api/sale-invoices/:id", r.now_s);
+    respond(h, r, t.allowed);
+    for (auto& hd : t.headers) h.response.headers.push_back(hd);
     return h;
   }
 
@@ -141,17 +144,33 @@ class bigcapital_api final : public api {
     json::array entries;
   };
 
-  static void set_rate_headers(sim_response& res, const std::optional<limit_decision>& d) {
-    if (!d) return;
-    res.headers.emplace_back("X-RateLimit-Limit", std::to_string(d->limit));
-    res.headers.emplace_back("X-RateLimit-Remaining", std::to_string(d->remaining));
-    res.headers.emplace_back("X-RateLimit-Reset", std::to_string(d->reset_s));
-    if (!d->allowed) res.headers.emplace_back("Retry-After", std::to_string(d->retry_after_s));
-  }
-
-  void finish(handled& h, const api_request& r, const std::optional<limit_decision>& d) {
-    respond(h, r, d);
-    set_rate_headers(h.response, d);
+  // NestJS's ThrottlerGuard with the real server's two throttlers, in its order: `default`
+  // (100/60 s, headers without a suffix) and `auth` (limits.bigcapital, 10/60 s by default;
+  // headers suffixed "-auth"), both per (route, client). A throttler that lets the request
+  // through adds X-RateLimit-Limit/-Remaining/-Reset[-auth]; the first that blocks adds only
+  // Retry-After[-auth] and ends the chain (the next one neither counts the hit nor answers).
+  // `limits.bigcapital: none` turns both off.
+  struct throttled {
+    bool allowed = true;
+    std::vector<std::pair<std::string, std::string>> headers;
+  };
+  throttled throttle(const std::string& key, double now_s) {
+    throttled t;
+    if (!auth_limiter_.enabled()) return t;
+    const std::pair<rate_limiter*, std::string> chain[] = {{&default_limiter_, ""},
+                                                           {&auth_limiter_, "-auth"}};
+    for (auto& [limiter, suffix] : chain) {
+      const limit_decision d = limiter->hit(key, now_s);
+      if (!d.allowed) {
+        t.allowed = false;
+        t.headers.emplace_back("Retry-After" + suffix, std::to_string(d.retry_after_s));
+        return t;
+      }
+      t.headers.emplace_back("X-RateLimit-Limit" + suffix, std::to_string(d.limit));
+      t.headers.emplace_back("X-RateLimit-Remaining" + suffix, std::to_string(d.remaining));
+      t.headers.emplace_back("X-RateLimit-Reset" + suffix, std::to_string(d.reset_s));
+    }
+    return t;
   }
 
   static void bad_request(handled& h, json::value message, std::string log) {
@@ -169,8 +188,8 @@ class bigcapital_api final : public api {
         {{"errors", json::array{{{"statusCode", 400}, {"type", type}, {"message", nullptr}}}}});
   }
 
-  void respond(handled& h, const api_request& r, const std::optional<limit_decision>& d) {
-    if (d && !d->allowed) {
+  void respond(handled& h, const api_request& r, bool allowed) {
+    if (!allowed) {
       h.outcome = outcome_kind::throttled;
       h.message = "ThrottlerException";
       h.response = json_response(
@@ -451,8 +470,15 @@ class bigcapital_api final : public api {
     return o;
   }
 
+  // The throttler blocks a client for a whole window from the hit that tripped it.
+  static limit_config blocking(limit_config c) {
+    c.block_for_window = true;
+    return c;
+  }
+
   const sim_config& cfg_;
-  rate_limiter limiter_;
+  rate_limiter default_limiter_;
+  rate_limiter auth_limiter_;
   std::int64_t next_entry_id_;
   std::map<std::int64_t, invoice> invoices_;
 };

@@ -14,15 +14,26 @@ limit_decision rate_limiter::hit(const std::string& key, double now_s) {
   limit_decision d;
   if (cfg_.kind == limit_kind::window) {
     window_state& w = windows_[key];
-    if (w.hits == 0 || now_s >= w.expires_s) {
+    d.limit = cfg_.limit;
+    if (cfg_.block_for_window && now_s < w.blocked_until_s) {
+      d.allowed = false;
+      d.retry_after_s = ceil_s(w.blocked_until_s - now_s);
+      d.reset_s = d.retry_after_s;
+      return d;
+    }
+    if (w.hits == 0 || now_s >= w.expires_s || w.blocked_until_s > 0) {
       w.hits = 0;
       w.expires_s = now_s + cfg_.window_s;
+      w.blocked_until_s = 0;
     }
     ++w.hits;  // the throttler counts blocked requests too (the window does not move)
-    d.limit = cfg_.limit;
     d.remaining = std::max(0, cfg_.limit - w.hits);
     d.reset_s = ceil_s(w.expires_s - now_s);
     d.allowed = w.hits <= cfg_.limit;
+    if (!d.allowed && cfg_.block_for_window) {
+      w.blocked_until_s = now_s + cfg_.window_s;
+      d.reset_s = ceil_s(cfg_.window_s);
+    }
     if (!d.allowed) d.retry_after_s = d.reset_s;
   } else if (cfg_.kind == limit_kind::bucket) {
     bucket_state& b = buckets_[key];

@@ -1,5 +1,6 @@
 // Rate limits as the simulated servers apply them, keyed by a string (route, credential):
-// a NestJS-throttler-style fixed window (starts at the first hit, every hit counts) and an
+// a NestJS-throttler-style fixed window (starts at the first hit, every hit counts;
+// optionally blocking for a whole window from the hit that exceeds it) and an
 // exact token bucket (starts full). Pure: the caller passes the time in seconds, so tests
 // need no clock.
 #pragma once
@@ -29,6 +30,7 @@ class rate_limiter {
   struct window_state {
     double expires_s = 0;
     int hits = 0;
+    double blocked_until_s = 0;  // block_for_window: blocked before this time
   };
   struct bucket_state {
     double tokens = 0;

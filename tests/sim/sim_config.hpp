@@ -33,6 +33,9 @@ struct limit_config {
   double window_s = 60;  // window: length in seconds
   double rate = 0;       // bucket: tokens per second
   double burst = 0;      // bucket: capacity (the bucket starts full)
+  // window: a blocked hit blocks for a whole window_s from that hit (NestJS throttler), and
+  // the count starts again after it. Not in the JSON config: set by an API that needs it.
+  bool block_for_window = false;
 };
 
 enum class fault_kind { status, drop, reset, slow, garbage };

@@ -238,8 +238,14 @@ BOOST_AUTO_TEST_CASE(bigcapital_update_and_errors) {
   auto r = sim.json("PUT", bigcapital_inv + "7", "Bearer bc_sim", bigcapital_ok);
   BOOST_TEST(r.status == 200);
   BOOST_TEST(r.body == R"({"id":7,"message":"The sale invoice has been edited successfully."})");
-  BOOST_TEST(r.headers["x-ratelimit-limit"] == "6");
-  BOOST_TEST(r.headers["x-ratelimit-remaining"] == "5");
+  // Both throttlers' headers, as the real server sends them: `default` 100/60 s without a
+  // suffix, the configured (binding) `auth` one with "-auth".
+  BOOST_TEST(r.headers["x-ratelimit-limit"] == "100");
+  BOOST_TEST(r.headers["x-ratelimit-remaining"] == "99");
+  BOOST_TEST(r.headers["x-ratelimit-reset"] == "60");
+  BOOST_TEST(r.headers["x-ratelimit-limit-auth"] == "6");
+  BOOST_TEST(r.headers["x-ratelimit-remaining-auth"] == "5");
+  BOOST_TEST(r.headers["x-ratelimit-reset-auth"] == "60");
   r = sim.json("GET", bigcapital_inv + "7", "Bearer bc_sim", "");
   BOOST_TEST(r.status == 200);
   const json::object inv = r.json().as_object();
@@ -264,16 +270,22 @@ BOOST_AUTO_TEST_CASE(bigcapital_update_and_errors) {
              R"({"errors":[{"statusCode":400,"type":"SALE_INVOICE_NOT_FOUND","message":null}]})");
   // The throttler runs before auth: PUT, 401, 400, 400 counted so far (GET has its own window).
   r = sim.json("PUT", bigcapital_inv + "7", "Bearer bc_sim", bigcapital_ok);  // 5th
-  BOOST_TEST(r.headers["x-ratelimit-remaining"] == "1");
+  BOOST_TEST(r.headers["x-ratelimit-remaining-auth"] == "1");
+  BOOST_TEST(r.headers["x-ratelimit-remaining"] == "95");
   r = sim.json("PUT", bigcapital_inv + "7", "Bearer bc_sim", bigcapital_ok);  // 6th
   BOOST_TEST(r.status == 200);
-  BOOST_TEST(r.headers["x-ratelimit-remaining"] == "0");
+  BOOST_TEST(r.headers["x-ratelimit-remaining-auth"] == "0");
+  // The 7th: `auth` blocks for a whole window. The 429 carries only Retry-After-auth (no
+  // plain Retry-After, no -auth X-RateLimit-*), while the plain headers still say 100/93.
   r = sim.json("PUT", bigcapital_inv + "7", "Bearer bc_sim", bigcapital_ok);
   BOOST_TEST(r.status == 429);
   BOOST_TEST(r.body == R"({"statusCode":429,"message":"ThrottlerException: Too Many Requests"})");
-  BOOST_TEST(r.headers["x-ratelimit-limit"] == "6");
-  BOOST_TEST(r.headers["x-ratelimit-remaining"] == "0");
-  BOOST_TEST(r.headers.count("retry-after") == 1u);
+  BOOST_TEST(r.headers["retry-after-auth"] == "60");
+  BOOST_TEST(r.headers.count("retry-after") == 0u);
+  BOOST_TEST(r.headers.count("x-ratelimit-limit-auth") == 0u);
+  BOOST_TEST(r.headers.count("x-ratelimit-remaining-auth") == 0u);
+  BOOST_TEST(r.headers["x-ratelimit-limit"] == "100");
+  BOOST_TEST(r.headers["x-ratelimit-remaining"] == "93");
   BOOST_TEST(r.headers.count("x-ratelimit-reset") == 1u);
 }
 

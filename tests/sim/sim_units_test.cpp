@@ -29,6 +29,24 @@ BOOST_AUTO_TEST_CASE(window_limit_counts_every_hit_and_resets) {
   BOOST_TEST(d.remaining == 1);
 }
 
+BOOST_AUTO_TEST_CASE(a_blocking_window_blocks_for_a_whole_window_from_the_tripping_hit) {
+  limit_config c{limit_kind::window, 2, 10, 0, 0};
+  c.block_for_window = true;  // NestJS throttler: Bigcapital
+  rate_limiter l(c);
+  BOOST_TEST(l.hit("k", 100.0).allowed);
+  BOOST_TEST(l.hit("k", 101.0).allowed);
+  auto d = l.hit("k", 105.0);  // trips: blocked until 115, not the window's end (110)
+  BOOST_TEST(!d.allowed);
+  BOOST_TEST(d.retry_after_s == 10);
+  d = l.hit("k", 111.0);
+  BOOST_TEST(!d.allowed);
+  BOOST_TEST(d.retry_after_s == 4);
+  d = l.hit("k", 115.0);  // the block is over: a fresh window
+  BOOST_TEST(d.allowed);
+  BOOST_TEST(d.remaining == 1);
+  BOOST_TEST(d.reset_s == 10);
+}
+
 BOOST_AUTO_TEST_CASE(token_bucket_is_exact) {
   rate_limiter l(limit_config{limit_kind::bucket, 0, 0, 20, 5});
   for (int i = 0; i < 5; ++i) BOOST_TEST(l.hit("k", 0.0).allowed);
