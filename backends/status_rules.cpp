@@ -103,12 +103,77 @@ std::optional<seconds> parse_rate_reset(std::string_view value,
   return seconds(seconds_until(v, received_at));
 }
 
-rate_hint parse_rate_hint(const response& r) {
+rate_hint parse_rate_hint(const response& r, std::string_view suffix) {
+  auto header = [&](std::string_view name) {
+    return r.header_value(std::string(name) + std::string(suffix));
+  };
   rate_hint h;
-  if (auto v = r.header_value("X-RateLimit-Limit")) h.limit = to_number<long>(trim(*v));
-  if (auto v = r.header_value("X-RateLimit-Remaining")) h.remaining = to_number<long>(trim(*v));
-  if (auto v = r.header_value("X-RateLimit-Reset")) h.reset = parse_rate_reset(*v, r.received_at);
+  if (auto v = header("X-RateLimit-Limit")) h.limit = to_number<long>(trim(*v));
+  if (auto v = header("X-RateLimit-Remaining")) h.remaining = to_number<long>(trim(*v));
+  if (auto v = header("X-RateLimit-Reset")) h.reset = parse_rate_reset(*v, r.received_at);
   return h;
+}
+
+namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// The part of `name` after `prefix` ("-auth" of "X-RateLimit-Remaining-auth"): `prefix`
+// compared case-insensitively, then "-" and at least one more character.
+std::optional<std::string> suffix_after(std::string_view name, std::string_view prefix) {
+  if (name.size() <= prefix.size() + 1 || !iequals(name.substr(0, prefix.size()), prefix) ||
+      name[prefix.size()] != '-')
+    return std::nullopt;
+  return std::string(name.substr(prefix.size()));
+}
+
+}  // namespace
+
+std::vector<rate_hint> parse_rate_hints(const response& r) {
+  std::vector<rate_hint> out{parse_rate_hint(r)};
+  std::vector<std::string> seen;
+  for (auto& h : r.headers) {
+    auto suffix = suffix_after(h.name, "X-RateLimit-Remaining");
+    if (!suffix) continue;
+    for (auto& c : *suffix) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (std::find(seen.begin(), seen.end(), *suffix) != seen.end()) continue;
+    seen.push_back(*suffix);
+    out.push_back(parse_rate_hint(r, *suffix));
+  }
+  return out;
+}
+
+rate_hint tightest(const std::vector<rate_hint>& buckets) {
+  const rate_hint* best = nullptr;
+  auto complete = [](const rate_hint& h) { return h.remaining && h.reset; };
+  // Tighter: used up beats not; among used up, the later reset; else fewer left per second
+  // (a/ra < b/rb, compared without dividing).
+  auto tighter = [](const rate_hint& a, const rate_hint& b) {
+    const bool a_out = *a.remaining <= 0, b_out = *b.remaining <= 0;
+    if (a_out != b_out) return a_out;
+    if (a_out) return *a.reset > *b.reset;
+    return static_cast<double>(*a.remaining) * static_cast<double>(b.reset->count()) <
+           static_cast<double>(*b.remaining) * static_cast<double>(a.reset->count());
+  };
+  for (auto& h : buckets)
+    if (complete(h) && (!best || tighter(h, *best))) best = &h;
+  if (best) return *best;
+  return buckets.empty() ? rate_hint{} : buckets.front();
+}
+
+std::optional<milliseconds> parse_retry_afters(const response& r) {
+  std::optional<milliseconds> longest;
+  for (auto& h : r.headers) {
+    if (!iequals(h.name, "Retry-After") && !suffix_after(h.name, "Retry-After")) continue;
+    if (auto d = parse_retry_after(h.value, r.received_at); d && (!longest || *d > *longest))
+      longest = d;
+  }
+  return longest;
 }
 
 void bound_pauses(outcome& o, milliseconds max_pause) {
@@ -165,7 +230,6 @@ std::unique_ptr<adapter> with_bounded_pauses(std::unique_ptr<adapter> inner,
 outcome classify_status(const response& r, std::string message) {
   outcome o;
   o.message = std::move(message);
-  o.hint = parse_rate_hint(r);
   const unsigned s = r.status;
   if (s >= 200 && s < 300) {
     o.kind = outcome_kind::delivered;
@@ -174,10 +238,8 @@ outcome classify_status(const response& r, std::string message) {
   } else if (s == 408 || s == 425 || s == 429 || s == 500 || s == 502 || s == 503 || s == 504) {
     o.kind = outcome_kind::retry;
     o.backend_wide = (s == 429 || s == 503);
-    if (auto v = r.header_value("Retry-After")) {
-      o.retry_after = parse_retry_after(*v, r.received_at);
-      if (o.retry_after) o.backend_wide = true;
-    }
+    o.retry_after = parse_retry_afters(r);
+    if (o.retry_after) o.backend_wide = true;
   } else if (s >= 400 && s < 500) {
     o.kind = outcome_kind::rejected;
   } else {

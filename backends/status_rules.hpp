@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "backends/backend.hpp"
 
@@ -34,8 +35,23 @@ inline constexpr std::chrono::seconds reset_epoch_threshold{315'360'000};
 std::optional<std::chrono::seconds> parse_rate_reset(
     std::string_view value, std::chrono::system_clock::time_point received_at);
 
-// X-RateLimit-Limit / -Remaining / -Reset (parse_rate_reset).
-rate_hint parse_rate_hint(const response& r);
+// One bucket's X-RateLimit-Limit<suffix> / -Remaining<suffix> / -Reset<suffix>
+// (parse_rate_reset); the plain headers when `suffix` is empty, "-auth" for
+// X-RateLimit-Limit-auth and the like.
+rate_hint parse_rate_hint(const response& r, std::string_view suffix = {});
+
+// Every bucket the answer advertises: the plain X-RateLimit-* set and each named set
+// (X-RateLimit-Remaining-<name>, as NestJS names its throttlers), plain first.
+std::vector<rate_hint> parse_rate_hints(const response& r);
+
+// The bucket that binds: of those with both Remaining and Reset, one that is used up
+// (Remaining <= 0) with the longest Reset, else the one with the fewest requests left per
+// second (Remaining / Reset); when none is complete, the first given (or nothing).
+rate_hint tightest(const std::vector<rate_hint>& buckets);
+
+// The longest pause of Retry-After and every Retry-After-<name> (one per named throttler:
+// the one that blocked binds), or nothing when none can be read.
+std::optional<std::chrono::milliseconds> parse_retry_afters(const response& r);
 
 // Caps every pause in `o` (retry_after, hint.reset) at max_pause; when one was longer, sets
 // o.asked_pause to the longest asked for. Negative values become 0.
@@ -47,9 +63,10 @@ std::unique_ptr<adapter> with_bounded_pauses(std::unique_ptr<adapter> inner,
                                              std::chrono::milliseconds max_pause);
 
 // The generic meaning of r.status: 2xx delivered; 408/425/429/5xx(500,502,503,504) retry
-// (429 and 503 backend-wide, with Retry-After when given); 401/403 suspend; other 4xx
-// rejected; anything else (1xx, 3xx, other 5xx) retry. `message` becomes the outcome's
-// message (callers pass the server's own words when they have them).
+// (429 and 503 backend-wide, with Retry-After / Retry-After-<name> when given); 401/403
+// suspend; other 4xx rejected; anything else (1xx, 3xx, other 5xx) retry. `message` becomes
+// the outcome's message (callers pass the server's own words when they have them). No rate
+// hint: X-RateLimit-* count only for an API that documents them (the adapter adds it).
 outcome classify_status(const response& r, std::string message);
 
 // "HTTP 404: <text>" where <text> is the string under `key` when the body is a JSON object

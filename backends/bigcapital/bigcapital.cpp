@@ -1,8 +1,6 @@
 // Bigcapital adapter: request building and answer classification; see bigcapital.hpp.
 #include "backends/bigcapital/bigcapital.hpp"
 
-#include <cctype>
-
 #include "backends/bigcapital/schema.hpp"
 #include "backends/requests.hpp"
 #include "backends/status_rules.hpp"
@@ -12,23 +10,6 @@ namespace reconcilerd::backends::bigcapital {
 namespace json = boost::json;
 
 namespace {
-
-// X-RateLimit-* hints, falling back to the "-auth"-suffixed copies some deployments send.
-rate_hint hints(const response& r) {
-  rate_hint h = parse_rate_hint(r);
-  response suffixed;
-  for (auto& hd : r.headers) {
-    std::string lower;
-    for (char c : hd.name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (lower.size() > 5 && lower.ends_with("-auth"))
-      suffixed.headers.push_back({hd.name.substr(0, hd.name.size() - 5), hd.value});
-  }
-  rate_hint a = parse_rate_hint(suffixed);
-  if (!h.limit) h.limit = a.limit;
-  if (!h.remaining) h.remaining = a.remaining;
-  if (!h.reset) h.reset = a.reset;
-  return h;
-}
 
 class adapter final : public backends::adapter {
  public:
@@ -49,7 +30,9 @@ class adapter final : public backends::adapter {
     response r = answer;
     r.body = redact_secrets(answer.body, cfg_);  // before an excerpt can cut a secret in two
     outcome o = classify_status(r, status_text(r, "message"));
-    o.hint = hints(r);
+    // Bigcapital documents X-RateLimit-*: a set per throttler (plain `default` 100/min and
+    // "-auth" 10/min, the one that binds); follow the tightest.
+    o.hint = tightest(parse_rate_hints(r));
     if (o.kind == outcome_kind::delivered) {
       o.message = "invoice updated";
     } else if (r.status == 400) {
@@ -57,12 +40,7 @@ class adapter final : public backends::adapter {
       std::string errors = business_errors(body, j.invoice_id);
       if (errors.empty()) errors = validation_errors(body);
       if (!errors.empty()) o.message = body_excerpt(redact_secrets(errors, cfg_), 1000);
-    } else if (r.status == 429 && !o.retry_after) {
-      if (auto v = r.header_value("Retry-After-auth")) {
-        o.retry_after = parse_retry_after(*v, r.received_at);
-        o.backend_wide = true;
-      }
-    }
+    }  // a 429's Retry-After-auth is read by classify_status (Retry-After-<name>)
     o.message = redact_secrets(o.message, cfg_);  // secrets the body had JSON-escaped
     return o;
   }

@@ -2,7 +2,8 @@
 // (or a JWT plus "organization-id"). The edit replaces all entries; dates must be
 // date-only (a timestamp is refused, since the server would shift it to its own time
 // zone). NestJS validation and business errors become readable messages; every outcome
-// carries the X-RateLimit-* hint so pacing can slow down. Pure translation.
+// carries the tightest of the X-RateLimit-* buckets the server advertises (plain and
+// "-auth") so pacing can slow down. Pure translation.
 #pragma once
 
 #include <memory>

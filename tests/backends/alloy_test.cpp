@@ -144,16 +144,15 @@ const tables::answer_row answers[] = {
      std::nullopt,
      false},
     {"504", 504, {}, "", b::outcome_kind::retry, "HTTP 504", std::nullopt, false},
-    {"success with a rate hint",
+    // Alloy documents no X-RateLimit-* headers: a proxy's are not its limit.
+    {"success with X-RateLimit-* (ignored)",
      200,
-     {{"X-RateLimit-Remaining", "3"}},
+     {{"X-RateLimit-Remaining", "0"}, {"X-RateLimit-Reset", "60"}},
      R"({"invoice": {}})",
      b::outcome_kind::delivered,
      "invoice updated",
      std::nullopt,
-     false,
-     {},
-     3},
+     false},
 };
 
 const tables::update_row invalid[] = {

@@ -272,6 +272,44 @@ BOOST_AUTO_TEST_CASE(rate_limit_hints_only_where_documented) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(every_advertised_bucket_is_read) {
+  auto hs = parse_rate_hints(with(200, {{"X-RateLimit-Limit", "100"},
+                                        {"X-RateLimit-Remaining", "99"},
+                                        {"X-RateLimit-Reset", "60"},
+                                        {"x-ratelimit-limit-auth", "10"},
+                                        {"X-RateLimit-Remaining-Auth", "9"},
+                                        {"X-RateLimit-Reset-auth", "58"},
+                                        {"X-RateLimit-Remaining-auth", "1"}}));  // repeated
+  BOOST_TEST_REQUIRE(hs.size() == 2u);
+  BOOST_TEST(*hs[0].limit == 100);
+  BOOST_TEST(*hs[1].limit == 10);
+  BOOST_TEST(*hs[1].remaining == 9);  // the first of a repeated header
+  BOOST_TEST(hs[1].reset->count() == 58);
+  BOOST_TEST(parse_rate_hints(with(200)).size() == 1u);  // the (empty) plain set
+}
+
+BOOST_AUTO_TEST_CASE(the_tightest_bucket_binds) {
+  struct row {
+    const char* about;
+    std::vector<rate_hint> buckets;
+    std::optional<long> limit;  // of the bucket chosen
+  };
+  const row rows[] = {
+      {"fewer left per second", {{100, 99, 60s}, {10, 9, 60s}}, 10},
+      {"per second, not per bucket", {{100, 10, 5s}, {10, 9, 60s}}, 10},  // 2/s vs 0.15/s
+      {"used up beats any rate", {{100, 0, 1s}, {10, 1, 60s}}, 100},
+      {"of the used up, the later reset", {{100, 0, 30s}, {10, 0, 50s}}, 10},
+      {"incomplete ones never bind", {{100, 99, 60s}, {10, {}, 60s}, {5, 0, {}}}, 100},
+      {"none complete: the first", {{100, {}, {}}, {10, 0, {}}}, 100},
+      {"nothing", {}, std::nullopt},
+  };
+  for (auto& r : rows) {
+    BOOST_TEST_CONTEXT(r.about) {
+      BOOST_TEST(tightest(r.buckets).limit.value_or(-1) == r.limit.value_or(-1));
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(redact_secrets_masks_every_configured_secret) {
   struct row {
     std::map<std::string, std::string> secrets;
