@@ -56,7 +56,6 @@ net::awaitable<void> engine::dispatch(std::string name) {
       }
       const send_role role = b->health.on_send(now);
       ++b->dispatched;
-      ++in_flight_;
       net::co_spawn(io_, deliver(name, *job, role), report_crash);
     }
     if (until)
@@ -75,10 +74,9 @@ net::awaitable<void> engine::deliver(std::string backend, std::string name, send
 
   bool started = false;  // passed the write gate: a token was spent
   auto finish_flight = [&] {
-    --in_flight_;
     --b->dispatched;
     if (started) b->pace.on_finish();
-    if (stopping_ && in_flight_ == 0 && on_drained_) {
+    if (stopping_ && in_flight() == 0 && on_drained_) {
       auto f = std::move(on_drained_);
       f();
     }

@@ -60,6 +60,12 @@ void engine::kick() {
   for (auto& [name, b] : backends_) wake(*b);
 }
 
+std::size_t engine::in_flight() const {
+  std::size_t n = 0;
+  for (auto& [name, b] : backends_) n += static_cast<std::size_t>(b->dispatched);
+  return n;
+}
+
 backend_runtime* engine::find(const std::string& name) {
   auto it = backends_.find(name);
   return it == backends_.end() ? nullptr : it->second.get();
@@ -158,17 +164,17 @@ void engine::stop(std::chrono::milliseconds grace, std::function<void()> done) {
   rescan_timer_.cancel();
   status_timer_.cancel();
   for (auto& [n, b] : backends_) b->wake.cancel();
-  if (in_flight_ == 0) {
+  if (in_flight() == 0) {
     auto f = std::move(on_drained_);
     if (f) f();
     return;
   }
   log(level::notice, "stopping: waiting up to " + std::to_string(grace.count()) + " ms for " +
-                         std::to_string(in_flight_) + " requests in flight");
+                         std::to_string(in_flight()) + " requests in flight");
   auto t = std::make_shared<net::steady_timer>(io_, grace);
   t->async_wait([this, t](boost::system::error_code) {
     if (!on_drained_) return;
-    log(level::warning, "stopping: grace period over; " + std::to_string(in_flight_) +
+    log(level::warning, "stopping: grace period over; " + std::to_string(in_flight()) +
                             " requests abandoned (their jobs stay in active/ and are re-queued "
                             "at the next start)");
     for (auto& [n, b] : backends_) b->client->shutdown();

@@ -146,6 +146,7 @@ class engine {
   void spool_failed(const jobs::spool_error& e);  // logs once per episode, pauses claiming
   void spool_ok();
   backend_runtime* find(const std::string& name);
+  std::size_t in_flight() const;  // deliveries under way, all backends (their `dispatched`)
   void check_control();
   clock::time_point wall_now() const { return opts_.now(); }
 
@@ -167,7 +168,6 @@ class engine {
   bool stopping_ = false;
   bool intake_pending_ = false;
   bool sync_pending_ = false;
-  std::size_t in_flight_ = 0;
   std::optional<clock::time_point> intake_paused_until_;  // after ENOSPC / EIO
   std::string intake_error_;                              // logged once per episode
   std::function<void()> on_drained_;

@@ -91,8 +91,8 @@ status_snapshot engine::snapshot() {
 }
 
 std::string engine::summary() const {
-  return std::to_string(held_.size()) + " jobs held, " + std::to_string(in_flight_) + " in flight" +
-         (intake_error_.empty() ? "" : ", claiming paused: " + intake_error_);
+  return std::to_string(held_.size()) + " jobs held, " + std::to_string(in_flight()) +
+         " in flight" + (intake_error_.empty() ? "" : ", claiming paused: " + intake_error_);
 }
 
 void engine::write_status() {
