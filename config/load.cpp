@@ -8,6 +8,7 @@
 
 #include "config/backend_load.hpp"
 #include "config/diagnostics.hpp"
+#include "config/nesting.hpp"
 #include "config/settings.hpp"
 #include "config/small_file.hpp"
 #include "config/values.hpp"
@@ -46,6 +47,13 @@ std::string tab_hint(const std::string& yaml, int line) {
 
 // Parses the YAML text; nothing (after reporting) unless it is one document with a map.
 std::optional<YAML::Node> parse_root(const std::string& yaml, diagnostics& d) {
+  // Before yaml-cpp, whose recursive parsing a deeply nested document can overflow.
+  if (int line = yaml_too_deep_line(yaml)) {
+    d.error(line, {},
+            "nesting deeper than " + std::to_string(max_yaml_depth) +
+                " levels (a configuration needs only a few)");
+    return std::nullopt;
+  }
   std::vector<YAML::Node> docs;
   try {
     docs = YAML::LoadAll(yaml);
