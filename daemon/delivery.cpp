@@ -209,7 +209,7 @@ net::awaitable<void> engine::deliver(std::string backend, std::string name, send
 
   switch (v.step) {
     case next_step::delivered:
-      settle({name, backend, true, {}, h.state, h.job.invoice_id, http_status});
+      settle(name, h, {true, {}, http_status});
       break;
     case next_step::dead:
       if (v.category == jobs::dead_category::rejected) ++b->stats.rejected_total;

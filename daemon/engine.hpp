@@ -33,11 +33,23 @@ namespace reconcilerd::daemon {
 
 using clock = std::chrono::system_clock;
 
+// A final move (to done/ or dead/ with `why`).
+struct final_move {
+  bool deliver = true;  // to done/; else to dead/ with `why`
+  jobs::dead_letter why;
+  std::optional<int> http_status;
+};
+
+// The one record of a job the engine holds in memory: what it says, its delivery state,
+// where its file is, and — when the spool could not make its final move yet (ENOSPC, EIO)
+// — that move, retried until it succeeds (the file stays in active/ meanwhile). The job
+// queue holds only its ordering key; `parked_` only names of jobs not in memory.
 struct held_job {
-  jobs::job job;
+  jobs::job job;  // empty for a file that is not a valid job (dead-lettered as invalid)
   jobs::delivery_state state;
   bool in_deferred = false;  // the file is in deferred/ (else active/)
   bool safe_to_repeat = true;
+  std::optional<final_move> settling;
 };
 
 struct backend_runtime {
@@ -62,18 +74,6 @@ struct backend_runtime {
   backend_status stats;
   std::deque<clock::time_point> starts;     // request starts in the last minute
   std::deque<clock::time_point> delivered;  // deliveries in the last hour
-};
-
-// A final move (to done/ or dead/) that the spool could not make yet (ENOSPC, EIO): the job
-// stays in active/ and in memory, and the move is retried until it succeeds.
-struct pending_move {
-  std::string name;
-  std::string backend;
-  bool deliver = true;  // to done/; else to dead/ with `why`
-  jobs::dead_letter why;
-  jobs::delivery_state state;
-  std::string invoice_id;
-  std::optional<int> http_status;
 };
 
 // What the engine takes from its surroundings, so tests can supply their own: the wall
@@ -140,8 +140,9 @@ class engine {
   void admit_claimed(jobs::claimed& c, job_source source);
   void bury_unqueued(const std::string& name, const jobs::job* j, jobs::delivery_state& st,
                      std::string message);
-  void settle(pending_move m);  // done/ or dead/ now, else queued in pending_
-  bool settle_now(const pending_move& m);
+  // done/ or dead/ now; else the move is kept on the job's record (held_) and retried.
+  void settle(const std::string& name, held_job& h, final_move m);
+  bool settle_now(const std::string& name, const held_job& h, const final_move& m);
   void retry_pending();
   void spool_failed(const jobs::spool_error& e);  // logs once per episode, pauses claiming
   void spool_ok();
@@ -155,7 +156,6 @@ class engine {
   jobs::spool spool_;
   job_queue queue_;
   std::unordered_map<std::string, held_job> held_;
-  std::vector<pending_move> pending_;
   std::set<std::string> parked_;  // deferred jobs of unconfigured backends (until reload)
   // incoming/ entries the daemon cannot move (logged once): when to try each again.
   std::unordered_map<std::string, clock::time_point> stuck_;

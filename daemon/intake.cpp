@@ -177,8 +177,8 @@ void engine::bury_unqueued(const std::string& name, const jobs::job* j, jobs::de
     d.invoice_id = j->invoice_id;
     d.invoice_id_is_integer = j->invoice_id_is_integer;
   }
-  settle({name, j ? j->backend : std::string{}, false, std::move(d), st,
-          j ? j->invoice_id : std::string{}, std::nullopt});
+  held_job h{j ? *j : jobs::job{}, st, false, true, std::nullopt};
+  settle(name, h, {false, std::move(d), std::nullopt});
 }
 
 }  // namespace reconcilerd::daemon

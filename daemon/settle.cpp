@@ -26,15 +26,17 @@ void engine::bury(const std::string& name, held_job& h, jobs::dead_category cat,
     }
     h.in_deferred = false;
   }
-  settle({name, h.job.backend, false, std::move(d), h.state, h.job.invoice_id, http_status});
+  settle(name, h, {false, std::move(d), http_status});
 }
 
-bool engine::settle_now(const pending_move& m) {
+bool engine::settle_now(const std::string& name, const held_job& h, const final_move& m) {
   const auto now = wall_now();
-  auto* b = find(m.backend);
+  const std::string& backend = h.job.backend;
+  const std::string& invoice_id = h.job.invoice_id;
+  auto* b = backend.empty() ? nullptr : find(backend);
   auto retention = b ? b->cfg.done_retention : std::chrono::milliseconds(0);
-  auto s = m.deliver ? spool_.complete(m.name, now, retention)
-                     : spool_.bury(m.name, m.why, m.state, now);
+  auto s =
+      m.deliver ? spool_.complete(name, now, retention) : spool_.bury(name, m.why, h.state, now);
   if (!s.ok()) {
     spool_failed(*s.error);
     return false;
@@ -47,54 +49,56 @@ bool engine::settle_now(const pending_move& m) {
       ++b->stats.delivered_total;
       b->delivered.push_back(now);
     }
-    log(level::info,
-        "job " + m.name + " (" + m.backend + " invoice " + m.invoice_id + "): delivered");
+    log(level::info, "job " + name + " (" + backend + " invoice " + invoice_id + "): delivered");
     event({.event = log_event::delivered,
            .ts = now,
-           .job = m.name,
-           .backend = m.backend,
-           .invoice_id = m.invoice_id,
-           .attempt = m.state.attempts,
+           .job = name,
+           .backend = backend,
+           .invoice_id = invoice_id,
+           .attempt = h.state.attempts,
            .http_status = status});
   } else {
     if (b) ++b->stats.dead;  // dead-lettered since the daemon started
     const std::string cat(jobs::to_string(m.why.category));
     log(level::warning,
-        "job " + m.name +
-            (m.backend.empty() ? std::string()
-                               : " (" + m.backend + " invoice " + m.invoice_id + ")") +
+        "job " + name +
+            (backend.empty() ? std::string() : " (" + backend + " invoice " + invoice_id + ")") +
             ": dead (" + cat + "): " + m.why.message);
     event({.event = log_event::dead,
            .ts = now,
-           .job = m.name,
-           .backend = m.backend,
-           .invoice_id = m.invoice_id,
-           .attempt = m.state.attempts,
+           .job = name,
+           .backend = backend,
+           .invoice_id = invoice_id,
+           .attempt = h.state.attempts,
            .http_status = status,
            .category = cat,
            .message = m.why.message});
   }
-  queue_.finish(m.name);
-  held_.erase(m.name);
+  queue_.finish(name);
+  held_.erase(name);
   request_sync();
   request_intake();
   return true;
 }
 
-void engine::settle(pending_move m) {
-  if (!settle_now(m)) pending_.push_back(std::move(m));  // kept in active/, retried
+void engine::settle(const std::string& name, held_job& h, final_move m) {
+  if (settle_now(name, h, m)) return;  // `h` may be gone now
+  // Kept in active/ and in memory, on the job's own record, and retried.
+  auto it = held_.find(name);
+  if (it == held_.end()) it = held_.emplace(name, std::move(h)).first;
+  it->second.settling = std::move(m);
 }
 
 void engine::retry_pending() {
-  std::vector<pending_move> again;
-  bool failing = false;  // after one failure, keep the rest for the next turn
-  for (auto& m : pending_) {
-    if (failing || !settle_now(m)) {
-      failing = true;
-      again.push_back(std::move(m));
-    }
+  std::vector<std::string> names;
+  for (auto& [name, h] : held_)
+    if (h.settling) names.push_back(name);
+  for (auto& name : names) {
+    auto it = held_.find(name);
+    if (it == held_.end() || !it->second.settling) continue;
+    const final_move m = *it->second.settling;
+    if (!settle_now(name, it->second, m)) break;  // after one failure, the rest next turn
   }
-  pending_ = std::move(again);
 }
 
 void engine::spool_failed(const jobs::spool_error& e) {
