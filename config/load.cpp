@@ -54,6 +54,12 @@ std::optional<YAML::Node> parse_root(const std::string& yaml, diagnostics& d) {
                 " levels (a configuration needs only a few)");
     return std::nullopt;
   }
+  // yaml-cpp's LoadAll never returns on a stray top-level ',' (it reads document after
+  // document without consuming it).
+  if (int line = yaml_stray_comma_line(yaml)) {
+    d.error(line, {}, "YAML syntax error: ',' outside [ ] or { } cannot start a value");
+    return std::nullopt;
+  }
   std::vector<YAML::Node> docs;
   try {
     docs = YAML::LoadAll(yaml);

@@ -73,3 +73,30 @@ BOOST_AUTO_TEST_CASE(the_example_configuration_is_not_affected) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// yaml-cpp 0.7's LoadAll never returns (and allocates without bound) on a ',' at the top
+// level of a document; found by tests/fuzz (fuzz_config, corpus/config/regress_*).
+BOOST_AUTO_TEST_CASE(a_stray_top_level_comma_is_refused_not_looped_on) {
+  const std::pair<std::string, int> stray[] = {
+      {",", 1},
+      {", a: k\n", 1},
+      {"---\n,\n", 2},
+      {"[a]\n,\n", 2},
+      {"# c\n,\n", 2},
+      {"--- ,\n", 1},
+      {"spool_dir: /s\nbackends: [a], b\n", 2},
+      {std::string("\0\0\0, \x9f\x89i_key: k}\n}\n", 19), 1},
+  };
+  for (auto& [yaml, line] : stray) {
+    BOOST_TEST(yaml_stray_comma_line(yaml) == line, yaml);
+    auto r = load_string(yaml, "/etc/r.yaml", "");
+    BOOST_REQUIRE_EQUAL(r.errors.size(), 1u);
+    BOOST_TEST(r.errors[0] ==
+               "/etc/r.yaml:" + std::to_string(line) +
+                   ": YAML syntax error: ',' outside [ ] or { } cannot start a value");
+  }
+  const std::string fine[] = {"a: x ,y\n",         "a: 1, 2\n",      "a: [1, 2]\n",
+                              "a: {b: 1, c: 2}\n", "a: [1,\n  2]\n", "a: ', b'\n",
+                              "a: b # , c\n",      "a: |\n  ,\n",    "url: http://x, y\n"};
+  for (auto& yaml : fine) BOOST_TEST(yaml_stray_comma_line(yaml) == 0, yaml);
+}
