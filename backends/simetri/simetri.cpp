@@ -107,12 +107,17 @@ class adapter final : public backends::adapter {
  private:
   // Printable excerpts, redacted before cutting so no piece of the token survives.
   std::string excerpt(std::string_view body) const {
-    return body.empty() ? std::string("(empty body)") : body_excerpt(redact_secrets(body, cfg_));
+    // Redacted again after the cut: the excerpt turns control characters into spaces, which
+    // can complete a secret ("acc/ess\0key" -> "acc/ess key").
+    return body.empty() ? std::string("(empty body)")
+                        : redact_secrets(body_excerpt(redact_secrets(body, cfg_)), cfg_);
   }
 
   std::string text_of(const json::value& v) const {
-    return body_excerpt(
-        redact_secrets(v.is_string() ? std::string(v.get_string()) : json::serialize(v), cfg_));
+    return redact_secrets(
+        body_excerpt(
+            redact_secrets(v.is_string() ? std::string(v.get_string()) : json::serialize(v), cfg_)),
+        cfg_);
   }
 
   config::backend cfg_;
