@@ -3,8 +3,12 @@
 // a config value is returned only when there is none.
 #include "config/load.hpp"
 
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/parser.h>
+
 #include <algorithm>
 #include <cstring>
+#include <sstream>
 
 #include "config/backend_load.hpp"
 #include "config/diagnostics.hpp"
@@ -45,6 +49,40 @@ std::string tab_hint(const std::string& yaml, int line) {
   return {};
 }
 
+// Counts the document starts of the text, nothing more.
+struct document_starts : YAML::EventHandler {
+  std::vector<YAML::Mark> marks;
+  void OnDocumentStart(const YAML::Mark& m) override { marks.push_back(m); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+// Where a document begins at the place the previous one began (yaml-cpp made no progress
+// and would loop), or nothing. Syntax errors are left to the real parse.
+std::optional<YAML::Mark> stuck_document(const std::string& yaml) {
+  std::istringstream in(yaml);
+  YAML::Parser parser(in);
+  document_starts starts;
+  try {
+    while (parser.HandleNextDocument(starts)) {
+      const auto& m = starts.marks;
+      if (m.size() >= 2 && m[m.size() - 1].pos == m[m.size() - 2].pos) return m.back();
+      if (m.size() > yaml.size() + 1) return m.back();  // cannot happen with progress
+    }
+  } catch (const YAML::Exception&) {
+  }
+  return std::nullopt;
+}
+
 // Parses the YAML text; nothing (after reporting) unless it is one document with a map.
 std::optional<YAML::Node> parse_root(const std::string& yaml, diagnostics& d) {
   // Before yaml-cpp, whose recursive parsing a deeply nested document can overflow.
@@ -54,10 +92,15 @@ std::optional<YAML::Node> parse_root(const std::string& yaml, diagnostics& d) {
                 " levels (a configuration needs only a few)");
     return std::nullopt;
   }
-  // yaml-cpp's LoadAll never returns on a stray top-level ',' (it reads document after
-  // document without consuming it).
-  if (int line = yaml_stray_comma_line(yaml)) {
-    d.error(line, {}, "YAML syntax error: ',' outside [ ] or { } cannot start a value");
+  // yaml-cpp 0.7's LoadAll never returns (and allocates without bound) when a document
+  // begins with a token it cannot start a node with (",", "!tag ,", "\"a\",", "[a]\n,"): it
+  // reads empty document after empty document without moving. Walk the documents first
+  // and stop when one begins where the previous one did.
+  if (auto stuck = stuck_document(yaml)) {
+    const char c = stuck->pos < static_cast<int>(yaml.size()) ? yaml[stuck->pos] : ' ';
+    d.error(stuck->line + 1, {},
+            c > ' ' && c < 0x7f ? std::string("YAML syntax error: unexpected '") + c + "'"
+                                : std::string("YAML syntax error: unexpected character"));
     return std::nullopt;
   }
   std::vector<YAML::Node> docs;

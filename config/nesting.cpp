@@ -5,17 +5,7 @@
 
 namespace reconcilerd::config {
 
-namespace {
-
-struct scan_result {
-  int too_deep_line = 0;
-  int stray_comma_line = 0;
-};
-
-// One pass over the text: stops at the first line nested deeper than `limit`; notes the
-// first ',' that starts a token outside any flow collection.
-scan_result scan(std::string_view yaml, std::size_t limit) {
-  scan_result result;
+int yaml_too_deep_line(std::string_view yaml, std::size_t limit) {
   std::vector<std::size_t> indents;  // the block indentation levels open at this point
   std::size_t flow = 0;              // open [ and { (they may span lines)
   char quote = 0;                    // the open quote (may span lines), 0 when none
@@ -55,16 +45,9 @@ scan_result scan(std::string_view yaml, std::size_t limit) {
       }
       if (i + 1 == line.size() && line[i] == '-') ++dashes;  // a lone "-" opens an item
     }
-    if (indents.size() + dashes + flow > limit) {
-      result.too_deep_line = line_no;
-      return result;
-    }
+    if (indents.size() + dashes + flow > limit) return line_no;
 
     bool after_space = true;  // a '#' starts a comment only after whitespace
-    // The last character outside quotes on this line, 0 at its start (or after the "- "
-    // markers), and whether whitespace followed it.
-    char prev = 0;
-    bool space_after_prev = false;
     for (; i < line.size(); ++i) {
       const char c = line[i];
       if (quote == '\'') {
@@ -85,23 +68,11 @@ scan_result scan(std::string_view yaml, std::size_t limit) {
       }
       if (c == '#' && after_space) break;
       after_space = c == ' ' || c == '\t';
-      if (after_space || c == '\r') {
-        space_after_prev = true;
-        continue;
-      }
-      if (c == ',' && flow == 0 && result.stray_comma_line == 0 &&
-          (prev == 0 || prev == ']' || prev == '}' ||
-           ((prev == '-' || prev == '?' || prev == ':') && space_after_prev)))
-        result.stray_comma_line = line_no;
-      prev = c;
-      space_after_prev = false;
+      if (after_space || c == '\r') continue;
       if (c == '\'' || c == '"') {
         quote = c;
       } else if (c == '[' || c == '{') {
-        if (++flow + indents.size() + dashes > limit) {
-          result.too_deep_line = line_no;
-          return result;
-        }
+        if (++flow + indents.size() + dashes > limit) return line_no;
       } else if ((c == ']' || c == '}') && flow > 0) {
         --flow;
       }
@@ -118,18 +89,7 @@ scan_result scan(std::string_view yaml, std::size_t limit) {
       }
     }
   }
-  return result;
-}
-
-}  // namespace
-
-int yaml_too_deep_line(std::string_view yaml, std::size_t limit) {
-  return scan(yaml, limit).too_deep_line;
-}
-
-int yaml_stray_comma_line(std::string_view yaml) {
-  const auto r = scan(yaml, max_yaml_depth);
-  return r.too_deep_line ? 0 : r.stray_comma_line;
+  return 0;
 }
 
 }  // namespace reconcilerd::config

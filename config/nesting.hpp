@@ -16,10 +16,4 @@ inline constexpr std::size_t max_yaml_depth = 64;
 // The 1-based line where the nesting first goes deeper than `limit`, or 0 when it never does.
 int yaml_too_deep_line(std::string_view yaml, std::size_t limit = max_yaml_depth);
 
-// The 1-based line of the first ',' that starts a token outside [ ] and { } (at the start of
-// a line, after "- ", "? ", ": ", "---" or a closed flow collection), or 0. Such a comma is
-// never valid YAML, and yaml-cpp 0.7's LoadAll loops forever (allocating) on one at the top
-// level of a document (",", "---\n,", "[a]\n,"), so the loader refuses it first.
-int yaml_stray_comma_line(std::string_view yaml);
-
 }  // namespace reconcilerd::config

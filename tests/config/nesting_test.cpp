@@ -6,6 +6,7 @@
 
 #include <boost/test/unit_test.hpp>
 #include <string>
+#include <tuple>
 
 #include "config/load.hpp"
 
@@ -74,29 +75,34 @@ BOOST_AUTO_TEST_CASE(the_example_configuration_is_not_affected) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
-// yaml-cpp 0.7's LoadAll never returns (and allocates without bound) on a ',' at the top
-// level of a document; found by tests/fuzz (fuzz_config, corpus/config/regress_*).
-BOOST_AUTO_TEST_CASE(a_stray_top_level_comma_is_refused_not_looped_on) {
-  const std::pair<std::string, int> stray[] = {
-      {",", 1},
-      {", a: k\n", 1},
-      {"---\n,\n", 2},
-      {"[a]\n,\n", 2},
-      {"# c\n,\n", 2},
-      {"--- ,\n", 1},
-      {"spool_dir: /s\nbackends: [a], b\n", 2},
-      {std::string("\0\0\0, \x9f\x89i_key: k}\n}\n", 19), 1},
+// yaml-cpp 0.7's LoadAll never returns (and allocates without bound) when a document begins
+// with a token it cannot start a node with; found by tests/fuzz (fuzz_config,
+// corpus/config/regress_*). The loader detects the lack of progress and refuses the text.
+BOOST_AUTO_TEST_CASE(a_document_yaml_cpp_would_loop_on_is_refused) {
+  const std::tuple<std::string, int, char> stuck[] = {
+      {",", 1, ','},
+      {", a: k\n", 1, ','},
+      {"---\n,\n", 2, ','},
+      {"[a]\n,\n", 2, ','},
+      {"# c\n,\n", 2, ','},
+      {"!x,\n", 1, ','},
+      {"\"a\",\n", 1, ','},
+      {"&a ,\n", 1, ','},
+      {"a\n---\nb\n---\n,\n", 5, ','},
+      {std::string("\0\0\0, \x9f\x89i_key: k}\n}\n", 19), 1, 0},
+      {std::string("!,\x8d\xff\xff\xff\xff\xff\xff-e\xf6", 12), 1, ','},
   };
-  for (auto& [yaml, line] : stray) {
-    BOOST_TEST(yaml_stray_comma_line(yaml) == line, yaml);
+  for (auto& [yaml, line, c] : stuck) {
     auto r = load_string(yaml, "/etc/r.yaml", "");
     BOOST_REQUIRE_EQUAL(r.errors.size(), 1u);
+    const std::string what =
+        c ? std::string("unexpected '") + c + "'" : std::string("unexpected character");
     BOOST_TEST(r.errors[0] ==
-               "/etc/r.yaml:" + std::to_string(line) +
-                   ": YAML syntax error: ',' outside [ ] or { } cannot start a value");
+               "/etc/r.yaml:" + std::to_string(line) + ": YAML syntax error: " + what);
   }
-  const std::string fine[] = {"a: x ,y\n",         "a: 1, 2\n",      "a: [1, 2]\n",
-                              "a: {b: 1, c: 2}\n", "a: [1,\n  2]\n", "a: ', b'\n",
-                              "a: b # , c\n",      "a: |\n  ,\n",    "url: http://x, y\n"};
-  for (auto& yaml : fine) BOOST_TEST(yaml_stray_comma_line(yaml) == 0, yaml);
+  // Commas yaml-cpp reads are not affected: still the usual answers.
+  for (std::string yaml : {"spool_dir: /s, /t\nbackends: {a: 1, b: 2}\n", "a: x ,y\n"}) {
+    auto r = load_string(yaml, "/etc/r.yaml", "");
+    for (auto& e : r.errors) BOOST_TEST(e.find("unexpected") == std::string::npos, e);
+  }
 }
