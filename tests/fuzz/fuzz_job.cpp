@@ -4,6 +4,8 @@
 // name a reason without a secret, and request targets stay percent-encoded ASCII.
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -54,6 +56,7 @@ void check_no_dot_segment(const std::string& target) {
 }
 
 void check_target(const std::string& target) {
+  if (std::getenv("FUZZ_VERBOSE")) std::fprintf(stderr, "target [%s]\n", target.c_str());
   // Percent-encoded origin-form: no raw space, control or non-ASCII byte.
   for (unsigned char c : target)
     if (c <= 0x20 || c >= 0x7f) __builtin_trap();
@@ -71,12 +74,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   const auto& j = std::get<jobs::job>(decoded);
   if (size > jobs::max_job_bytes) __builtin_trap();
-  if (j.invoice_id.empty() || j.invoice_id.size() > jobs::max_invoice_id_chars) __builtin_trap();
+  std::size_t code_points = 0;  // the limit counts characters, not bytes
+  for (unsigned char c : j.invoice_id) code_points += (c & 0xC0) != 0x80;
+  if (code_points == 0 || code_points > jobs::max_invoice_id_chars) __builtin_trap();
   const auto& all = fuzz::adapters::get();
   for (std::size_t i = 0; i < all.a.size(); ++i) {
     const auto& a = *all.a[i];
     const auto verdict = a.validate(j.update);
     if (verdict) {
+      if (std::getenv("FUZZ_VERBOSE")) std::fprintf(stderr, "%zu: %s\n", i, verdict->c_str());
       if (verdict->empty()) __builtin_trap();
       fuzz::check_no_secret(*verdict, all.cfg[i]);
       continue;
