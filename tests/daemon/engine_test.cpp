@@ -217,6 +217,37 @@ BOOST_AUTO_TEST_CASE(repeated_failures_exhaust_the_attempts) {
   BOOST_TEST(std::string(e.at("message").as_string()).starts_with("gave up after 3 attempts"));
 }
 
+// A hostile server: a 409 whose detail is 200 kB with terminal escapes, and a 400 whose body
+// is not UTF-8. What reaches error.json, the status log and status.json is bounded, valid
+// UTF-8 (error.json parses) and carries no raw escape character.
+BOOST_AUTO_TEST_CASE(hostile_answers_reach_operators_bounded_and_clean) {
+  engine_env env;
+  const std::string detail = "\\u001b[2J\\u001b]0;owned\\u0007" + std::string(200000, 'A');
+  env.client->script = {fake_client::answer(409, R"({"detail":")" + detail + R"("})"),
+                        fake_client::answer(400, "\xff\xfe\xc0\xaf\x1b[31m bad \xed\xa0\x80")};
+  env.drop("h1.json", 11);
+  BOOST_TEST_REQUIRE(
+      env.run_until([&] { return fs::exists(env.spool / "dead" / "h1.json.error.json"); }));
+  env.drop("h2.json", 12);
+  BOOST_TEST_REQUIRE(
+      env.run_until([&] { return fs::exists(env.spool / "dead" / "h2.json.error.json"); }));
+  for (const char* job : {"h1.json", "h2.json"}) {
+    BOOST_TEST_CONTEXT(job) {
+      const std::string text = read_file(env.spool / "dead" / (std::string(job) + ".error.json"));
+      boost::system::error_code ec;
+      auto v = boost::json::parse(text, ec);  // fails on invalid UTF-8
+      BOOST_TEST_REQUIRE(!ec, ec.message());
+      const std::string message(v.as_object().at("message").as_string());
+      BOOST_TEST(message.size() <= 8192u, message.size());
+      BOOST_TEST(message.find('\x1b') == std::string::npos);
+      BOOST_TEST(text.size() <= 16384u, text.size());
+    }
+  }
+  BOOST_TEST(fs::file_size(env.dir / "status.log") <= 65536u);
+  auto snap = env.eng->snapshot();
+  BOOST_TEST(snap.backends[0].last_error.size() <= 8192u);
+}
+
 BOOST_AUTO_TEST_CASE(an_invalid_job_is_dead_lettered_without_a_request) {
   engine_env env;
   write_file(env.spool / "incoming" / "bad.json",
