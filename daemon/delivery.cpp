@@ -13,6 +13,7 @@
 #include "daemon/transport/transport_errors.hpp"
 #include "daemon/verdict.hpp"
 #include "jobs/retry_policy.hpp"
+#include "jobs/text.hpp"
 
 namespace reconcilerd::daemon {
 
@@ -176,6 +177,9 @@ net::awaitable<void> engine::deliver(std::string backend, std::string name, send
     answer.http_status = static_cast<int>(r.response->status);
     answer.outcome = b->adapter->classify(*r.response, h.job);
   }
+  // Server text is outside text: bounded, valid UTF-8, control characters visible — once,
+  // here, before it reaches a log line, the status log, status.json or a dead letter.
+  answer.outcome.message = jobs::outside_text(answer.outcome.message);
   std::uniform_real_distribution<double> u(0.0, 1.0);
   const verdict v = decide(answer, {.safe_to_repeat = h.safe_to_repeat,
                                     .attempts = h.state.attempts,

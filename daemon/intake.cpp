@@ -8,6 +8,7 @@
 #include "daemon/engine.hpp"
 #include "daemon/log.hpp"
 #include "jobs/job_decode.hpp"
+#include "jobs/text.hpp"
 
 namespace reconcilerd::daemon {
 
@@ -121,7 +122,7 @@ void engine::admit_claimed(jobs::claimed& c, job_source source) {
 
   switch (d.what) {
     case admission::dead_invalid:
-      bury_unqueued(c.name, j, c.state, d.reason);
+      bury_unqueued(c.name, j, c.state, jobs::outside_text(d.reason));
       return;
     case admission::dead_interrupted: {
       c.state.sending_unsafe = false;
@@ -173,7 +174,7 @@ void engine::bury_unqueued(const std::string& name, const jobs::job* j, jobs::de
   jobs::dead_letter d{
       jobs::dead_category::invalid, message, std::nullopt, std::nullopt, false, std::nullopt};
   if (j) {
-    d.backend = j->backend;
+    d.backend = jobs::outside_text(j->backend);
     d.invoice_id = j->invoice_id;
     d.invoice_id_is_integer = j->invoice_id_is_integer;
   }

@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "jobs/text.hpp"
+
 namespace reconcilerd::daemon {
 
 namespace {
@@ -17,7 +19,7 @@ void set_debug(bool on) { debug_on = on; }
 void log(level l, std::string_view message) {
   if (l == level::debug && !debug_on) return;
   std::string line = "<" + std::to_string(static_cast<int>(l)) + ">";
-  for (char c : message) line += (c == '\n' || c == '\r') ? ' ' : c;
+  line += jobs::visible_text(message);  // no raw control character reaches a terminal
   line += '\n';
   [[maybe_unused]] auto n = ::write(STDERR_FILENO, line.data(), line.size());
 }

@@ -13,6 +13,7 @@
 #include "jobs/job_decode.hpp"
 #include "jobs/rfc3339.hpp"
 #include "jobs/spool.hpp"
+#include "jobs/text.hpp"
 
 namespace reconcilerd::ctl {
 
@@ -152,9 +153,10 @@ void print_table(context& c, const std::vector<job_info>& jobs) {
   std::vector<std::array<std::string, 7>> rows;
   rows.push_back({"STATE", "JOB", "BACKEND", "INVOICE", "ATTEMPTS", "NEXT ATTEMPT", "LAST ERROR"});
   for (auto& j : jobs)
-    rows.push_back({std::string(jobs::to_string(j.state)), j.name, or_dash(j.backend),
-                    or_dash(j.invoice_id), j.attempts ? std::to_string(*j.attempts) : "0",
-                    next_attempt_text(j), last_error_text(j)});
+    rows.push_back(
+        {std::string(jobs::to_string(j.state)), j.name, jobs::visible_text(or_dash(j.backend)),
+         jobs::visible_text(or_dash(j.invoice_id)), j.attempts ? std::to_string(*j.attempts) : "0",
+         next_attempt_text(j), last_error_text(j)});
   std::array<std::size_t, 7> width{};
   for (auto& r : rows)
     for (std::size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], r[i].size());
@@ -226,6 +228,21 @@ int cmd_list(context& c, const args_t& args) {
   return success;
 }
 
+namespace {
+// Job-derived text for a terminal: control characters made visible, line by line.
+std::string for_terminal(std::string_view text) {
+  std::string out;
+  for (std::size_t start = 0; start <= text.size();) {
+    auto end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    out += jobs::visible_text(text.substr(start, end - start));
+    if (end < text.size()) out += '\n';
+    start = end + 1;
+  }
+  return out;
+}
+}  // namespace
+
 int cmd_show(context& c, const args_t& args) {
   if (wants_help(c, args, show_usage)) return success;
   if (args.size() != 1) return usage(c, "show", "give exactly one JOB", show_usage);
@@ -233,7 +250,8 @@ int cmd_show(context& c, const args_t& args) {
   if (!sp) return failure;
   auto st = jobs::is_valid_job_name(args[0]) ? sp->locate(args[0]) : std::nullopt;
   if (!st) {
-    c.err << "reconcilerctl show: no job \"" << args[0] << "\" in " << c.cfg.spool_dir << "\n";
+    c.err << "reconcilerctl show: no job \"" << jobs::visible_text(args[0]) << "\" in "
+          << c.cfg.spool_dir << "\n";
     return failure;
   }
   auto j = describe(*sp, args[0], *st);
@@ -243,19 +261,19 @@ int cmd_show(context& c, const args_t& args) {
   auto& o = c.out;
   o << "job:          " << j.name << "\n";
   o << "state:        " << jobs::to_string(j.state) << "\n";
-  o << "backend:      " << or_dash(j.backend) << "\n";
-  o << "invoice_id:   " << or_dash(j.invoice_id) << "\n";
+  o << "backend:      " << for_terminal(or_dash(j.backend)) << "\n";
+  o << "invoice_id:   " << for_terminal(or_dash(j.invoice_id)) << "\n";
   o << "attempts:     " << (j.attempts ? *j.attempts : 0) << "\n";
   o << "first seen:   " << t(j.delivery ? j.delivery->first_seen : std::nullopt) << "\n";
   o << "last attempt: " << t(j.delivery ? j.delivery->last_attempt : std::nullopt) << "\n";
   o << "next attempt: " << next_attempt_text(j) << "\n";
-  o << "last error:   " << last_error_text(j) << "\n";
+  o << "last error:   " << for_terminal(last_error_text(j)) << "\n";
   if (j.state == jobs::job_state::dead)
     if (auto text = sp->error_json_of(j.name)) {
-      o << "dead letter:  " << *text;
+      o << "dead letter:  " << for_terminal(*text);
       if (!text->empty() && text->back() != '\n') o << "\n";
     }
-  o << "content:\n" << j.bytes;
+  o << "content:\n" << for_terminal(j.bytes);
   if (!j.bytes.empty() && j.bytes.back() != '\n') o << "\n";
   return success;
 }

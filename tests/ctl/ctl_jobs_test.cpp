@@ -178,6 +178,24 @@ BOOST_AUTO_TEST_CASE(show_deferred_and_dead) {
   BOOST_TEST(r.err == "reconcilerctl show: no job \"nope.json\" in " + s.root + "\n");
 }
 
+// A hostile job: escapes in its backend name, invoice id and body reach the terminal only
+// as visible text.
+BOOST_AUTO_TEST_CASE(show_and_list_make_control_characters_visible) {
+  ctl_spool s;
+  const std::string hostile =
+      "{\"backend\":\"x\u001b]0;owned\u0007\",\"invoice_id\":\"\u001b[2J\",\"update\":{}}\n"
+      "\x1b[31mraw escape line\n";
+  BOOST_REQUIRE(
+      std::holds_alternative<std::string>(jobs::spool::submit(s.root, "evil.json", hostile)));
+  auto shown = s.run({"show", "evil.json"});
+  BOOST_TEST(shown.rc == 0);
+  BOOST_TEST(shown.out.find('\x1b') == std::string::npos, shown.out);
+  BOOST_TEST(shown.out.find('\x07') == std::string::npos);
+  BOOST_TEST(shown.out.find("\\x1b[31mraw escape line") != std::string::npos, shown.out);
+  auto listed = s.run({"list"});
+  BOOST_TEST(listed.out.find('\x1b') == std::string::npos, listed.out);
+}
+
 BOOST_AUTO_TEST_CASE(retry_dead_letters) {
   ctl_spool s;
   auto r = s.run({"retry", "a.json", "c.json"});

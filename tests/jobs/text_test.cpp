@@ -25,7 +25,7 @@ BOOST_AUTO_TEST_CASE(bounded_text_table) {
        100,
        "a\xef\xbf\xbd"
        "b"},
-      {"truncated sequence replaced", "a\xe2\x82", 100, "a\xef\xbf\xbd"},
+      {"truncated sequence: each byte replaced", "a\xe2\x82", 100, "a\xef\xbf\xbd\xef\xbf\xbd"},
       {"overlong encoding replaced", "\xc0\xaf", 100, "\xef\xbf\xbd\xef\xbf\xbd"},
       {"surrogate replaced", "\xed\xa0\x80", 100, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},
       {"cut with a marker", std::string(50, 'x'), 10, "xxxxxxxxxx... [40 more bytes cut]"},
