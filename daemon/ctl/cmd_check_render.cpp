@@ -11,6 +11,7 @@
 #include "daemon/ctl/file_ops.hpp"
 #include "jobs/job_decode.hpp"
 #include "jobs/spool_names.hpp"
+#include "jobs/text.hpp"
 
 namespace reconcilerd::ctl {
 
@@ -78,7 +79,7 @@ int cmd_check(context& c, const args_t& args) {
   for (auto& file : args) {
     auto r = prepare(c, file);
     if (auto* problem = std::get_if<std::string>(&r)) {
-      c.out << file << ": invalid: " << *problem << "\n";
+      c.out << file << ": invalid: " << jobs::visible_text(*problem) << "\n";
       rc = failure;
     } else {
       auto& p = std::get<prepared>(r);
@@ -104,12 +105,14 @@ int cmd_render(context& c, const args_t& args) {
       (u.scheme == "https" && u.port == 443) || (u.scheme == "http" && u.port == 80);
   std::string host = u.host.find(':') != std::string::npos ? "[" + u.host + "]" : u.host;
   if (!default_port) host += ":" + std::to_string(u.port);
-  c.out << req.method << " " << req.target << " HTTP/1.1\r\n";
+  // Exact, except that control characters (from the job) are made visible.
+  c.out << req.method << " " << jobs::visible_text(req.target) << " HTTP/1.1\r\n";
   c.out << "Host: " << host << "\r\n";
-  for (auto& h : req.headers) c.out << h.name << ": " << shown_value(h) << "\r\n";
+  for (auto& h : req.headers)
+    c.out << h.name << ": " << jobs::visible_text(shown_value(h)) << "\r\n";
   if (!req.body.empty() || req.method == "POST" || req.method == "PUT" || req.method == "PATCH")
     c.out << "Content-Length: " << req.body.size() << "\r\n";
-  c.out << "\r\n" << req.body;  // exact: no newline added after the body
+  c.out << "\r\n" << jobs::visible_text(req.body);  // no newline added after the body
   return success;
 }
 
