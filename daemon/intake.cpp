@@ -23,7 +23,6 @@ void engine::request_intake() {
 
 namespace {
 constexpr std::size_t intake_batch = 128;
-
 }  // namespace
 
 void engine::intake() {
@@ -112,7 +111,8 @@ void engine::admit_claimed(jobs::claimed& c, job_source source) {
     f.backend = j->backend;
     f.invoice_id = j->invoice_id;
     f.backend_configured = b && !b->removed;
-    for (auto& bc : cfg_.backends) f.configured.push_back(bc.name);
+    if (!f.backend_configured)  // only the message for an unknown backend lists them
+      for (auto& bc : cfg_.backends) f.configured.push_back(bc.name);
     if (f.backend_configured && source == job_source::incoming)
       f.validation_error = b->adapter->validate(j->update);
     f.backend_full = queue_.size(j->backend) >= backend_cap();
@@ -173,12 +173,15 @@ void engine::bury_unqueued(const std::string& name, const jobs::job* j, jobs::de
                            std::string message) {
   jobs::dead_letter d{
       jobs::dead_category::invalid, message, std::nullopt, std::nullopt, false, std::nullopt};
+  held_job h{j ? *j : jobs::job{}, st, false, true, std::nullopt};
+  // The backend name of an invalid job is outside text: sanitised once on its record, so the
+  // dead letter, the log line and the status-log event all carry the same bounded text.
+  h.job.backend = jobs::outside_text(h.job.backend);
   if (j) {
-    d.backend = jobs::outside_text(j->backend);
+    d.backend = h.job.backend;
     d.invoice_id = j->invoice_id;
     d.invoice_id_is_integer = j->invoice_id_is_integer;
   }
-  held_job h{j ? *j : jobs::job{}, st, false, true, std::nullopt};
   settle(name, h, {false, std::move(d), std::nullopt});
 }
 
