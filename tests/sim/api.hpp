@@ -26,6 +26,9 @@ class api {
  public:
   virtual ~api() = default;
   virtual handled handle(const api_request& r) = 0;
+  // Whether `r` is this API's update call (decided from the route alone, before handling;
+  // the update may still be refused). Used by `writes_only` faults.
+  virtual bool is_update(const api_request& r) const = 0;
   // The current state of invoice `id` as this API's read-back shows it (for /_sim/state),
   // or nothing when it does not exist.
   virtual std::optional<boost::json::value> state(std::int64_t id) = 0;

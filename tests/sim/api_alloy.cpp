@@ -74,6 +74,8 @@ class alloy_api final : public api {
     return h;
   }
 
+  bool is_update(const api_request& r) const override { return r.raw.method == "PUT"; }
+
   std::optional<json::value> state(std::int64_t id) override {
     if (id < 1 || id > cfg_.invoices) return std::nullopt;
     return render(id);

@@ -140,6 +140,10 @@ class simetri_api final : public api {
     return h;
   }
 
+  bool is_update(const api_request& r) const override {
+    return r.raw.method == "POST" && r.path.rfind("/api/account.invoice/update/", 0) == 0;
+  }
+
   std::optional<json::value> state(std::int64_t id) override {
     if (id < 1 || id > cfg_.invoices) return std::nullopt;
     json::object o = render(db_, id);

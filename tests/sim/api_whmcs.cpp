@@ -68,6 +68,16 @@ class whmcs_api final : public api {
     return error(h, as_json, "Command Not Found");
   }
 
+  bool is_update(const api_request& r) const override {
+    if (r.path != "/includes/api.php") return false;
+    form_pairs pairs = r.query;  // as handle() reads $_REQUEST: the body's value wins
+    const std::string* ct = r.raw.header("content-type");
+    if (r.raw.method == "POST" && ct && ct->rfind("application/x-www-form-urlencoded", 0) == 0) {
+      for (auto& p : parse_form(r.raw.body)) pairs.push_back(std::move(p));
+    }
+    return iequals(php_parse(pairs).get("action").value_or(""), "UpdateInvoice");
+  }
+
   std::optional<json::value> state(std::int64_t id) override {
     if (id < 1 || id > cfg_.invoices) return std::nullopt;
     return render(id);

@@ -9,6 +9,19 @@ namespace reconcilerd::sim {
 
 namespace json = boost::json;
 
+namespace {
+
+// A proxy-style HTML answer for `status` faults (plain and applied).
+sim_response fault_status_response(const fault_config& f) {
+  sim_response r = text_response(
+      f.status, "text/html",
+      "<html><body><h1>" + std::to_string(f.status) + " (simulated fault)</h1></body></html>\n");
+  if (f.retry_after) r.headers.emplace_back("Retry-After", *f.retry_after);
+  return r;
+}
+
+}  // namespace
+
 sim_app::sim_app(sim_config cfg, request_log& log)
     : cfg_(std::move(cfg)), log_(log), faults_(cfg_.faults, cfg_.seed) {
   apis_["simetri"] = make_simetri_api(cfg_);
@@ -64,16 +77,15 @@ sim_response sim_app::handle(const sim_request& req, double now_s) {
   }
   e.api = first;
 
-  const std::optional<fault_config> fault = faults_.next(first);
-  if (fault && fault->kind != fault_kind::slow) {
+  const api_request ar{req, seg_end == std::string::npos ? std::string() : path.substr(seg_end),
+                       parse_form(query), now_s};
+  const std::optional<fault_config> fault = faults_.next(first, it->second->is_update(ar));
+  if (fault && fault->kind != fault_kind::slow && !applied_first(fault->kind)) {
     sim_response r;
     e.result = "fault";
     e.fault = to_string(fault->kind);
     if (fault->kind == fault_kind::status) {
-      r = text_response(fault->status, "text/html",
-                        "<html><body><h1>" + std::to_string(fault->status) +
-                            " (simulated fault)</h1></body></html>\n");
-      if (fault->retry_after) r.headers.emplace_back("Retry-After", *fault->retry_after);
+      r = fault_status_response(*fault);
       e.status = fault->status;
       e.message = "injected status " + std::to_string(fault->status);
     } else {
@@ -86,7 +98,34 @@ sim_response sim_app::handle(const sim_request& req, double now_s) {
     return r;
   }
 
-  if (auto fl = front_limits_.find(first); fl != front_limits_.end() && fl->second.enabled()) {
+  sim_response r = answer(first, *it->second, ar, now_s, e);
+  if (fault) e.fault = to_string(fault->kind);
+  if (fault && fault->kind == fault_kind::slow) r.delay_ms = fault->delay_ms;
+  if (fault && applied_first(fault->kind)) {
+    // The API (or the front limit) has answered and its state is changed; the client gets
+    // the fault instead of that answer. `result` stays what the API did.
+    const std::string what = "answered " + std::to_string(r.status) + ", then injected ";
+    if (fault->kind == fault_kind::applied_status) {
+      r = fault_status_response(*fault);
+      e.status = fault->status;
+      e.message = what + "status " + std::to_string(fault->status) +
+                  (e.message.empty() ? "" : " (" + e.message + ")");
+    } else {
+      const bool drop = fault->kind == fault_kind::applied_drop;
+      r = sim_response{};
+      r.action = drop ? wire_action::drop : wire_action::reset;
+      e.status.reset();
+      e.message =
+          what + (drop ? "drop" : "reset") + (e.message.empty() ? "" : " (" + e.message + ")");
+    }
+  }
+  log_.write(e);
+  return r;
+}
+
+sim_response sim_app::answer(const std::string& api_name, api& target, const api_request& ar,
+                             double now_s, log_entry& e) {
+  if (auto fl = front_limits_.find(api_name); fl != front_limits_.end() && fl->second.enabled()) {
     const limit_decision d = fl->second.hit("client", now_s);
     if (!d.allowed) {
       sim_response r = text_response(429, "text/html",
@@ -95,23 +134,14 @@ sim_response sim_app::handle(const sim_request& req, double now_s) {
       e.status = 429;
       e.result = "throttled";
       e.message = "front proxy rate limit";
-      if (fault) e.fault = to_string(fault->kind);
-      log_.write(e);
       return r;
     }
   }
-  api_request ar{req, seg_end == std::string::npos ? std::string() : path.substr(seg_end),
-                 parse_form(query), now_s};
-  handled h = it->second->handle(ar);
+  handled h = target.handle(ar);
   e.invoice_id = h.invoice_id;
   e.status = h.response.status;
   e.result = to_string(h.outcome);
   e.message = h.message;
-  if (fault) {
-    e.fault = to_string(fault->kind);
-    h.response.delay_ms = fault->delay_ms;
-  }
-  log_.write(e);
   return std::move(h.response);
 }
 

@@ -1,6 +1,7 @@
 // The simulator's request pipeline, independent of sockets: route by the first path
-// segment to one of the five APIs, let the fault plan strike first, hand the request to
-// the API, and write one request-log line. Also serves GET /_sim/state/{api}/{id} (the
+// segment to one of the five APIs, let the fault plan strike first (or, for the applied_*
+// kinds, after the API has handled the request), hand the request to the API, and write one
+// request-log line. Also serves GET /_sim/state/{api}/{id} (the
 // raw invoice state, no auth, no limits, not logged) for tests that want to look inside.
 #pragma once
 
@@ -24,6 +25,9 @@ class sim_app {
 
  private:
   sim_response internal(const std::string& path);
+  // The front limit (simetri, whmcs) and then the API; fills the log entry's outcome.
+  sim_response answer(const std::string& api_name, api& target, const api_request& ar, double now_s,
+                      log_entry& e);
 
   sim_config cfg_;
   request_log& log_;

@@ -21,8 +21,19 @@ const char* to_string(fault_kind k) {
       return "slow";
     case fault_kind::garbage:
       return "garbage";
+    case fault_kind::applied_drop:
+      return "applied_drop";
+    case fault_kind::applied_reset:
+      return "applied_reset";
+    case fault_kind::applied_status:
+      return "applied_status";
   }
   return "?";
+}
+
+bool applied_first(fault_kind k) {
+  return k == fault_kind::applied_drop || k == fault_kind::applied_reset ||
+         k == fault_kind::applied_status;
 }
 
 namespace {
@@ -134,7 +145,8 @@ limit_config parse_limit(const json::value& v, const std::string& where) {
 fault_config parse_fault(const json::value& v, const std::string& where) {
   const json::object& o = as_object(v, where);
   only_keys(o, where,
-            {"api", "kind", "status", "retry_after", "probability", "delay_ms", "first_n"});
+            {"api", "kind", "status", "retry_after", "probability", "delay_ms", "first_n",
+             "writes_only"});
   fault_config f;
   if (const json::value* a = o.if_contains("api")) {
     f.api = get_string(*a, where + ".api");
@@ -153,8 +165,16 @@ fault_config parse_fault(const json::value& v, const std::string& where) {
     f.kind = fault_kind::slow;
   else if (k == "garbage")
     f.kind = fault_kind::garbage;
+  else if (k == "applied_drop")
+    f.kind = fault_kind::applied_drop;
+  else if (k == "applied_reset")
+    f.kind = fault_kind::applied_reset;
+  else if (k == "applied_status")
+    f.kind = fault_kind::applied_status;
   else
-    throw config_error(where + ".kind: must be status, drop, reset, slow or garbage");
+    throw config_error(where +
+                       ".kind: must be status, drop, reset, slow, garbage, applied_drop, "
+                       "applied_reset or applied_status");
   if (const json::value* s = o.if_contains("status")) {
     f.status = static_cast<int>(get_int(*s, where + ".status"));
     if (f.status < 100 || f.status > 599) throw config_error(where + ".status: not an HTTP status");
@@ -177,6 +197,10 @@ fault_config parse_fault(const json::value& v, const std::string& where) {
   if (const json::value* n = o.if_contains("first_n")) {
     f.first_n = get_int(*n, where + ".first_n");
     if (*f.first_n < 0) throw config_error(where + ".first_n: must be >= 0");
+  }
+  if (const json::value* w = o.if_contains("writes_only")) {
+    if (!w->is_bool()) throw config_error(where + ".writes_only: expected true or false");
+    f.writes_only = w->get_bool();
   }
   return f;
 }

@@ -38,8 +38,21 @@ struct limit_config {
   bool block_for_window = false;
 };
 
-enum class fault_kind { status, drop, reset, slow, garbage };
+// The applied_* kinds hand the request to the API first (its state changes as for a
+// normal request) and then fail the answer: drop, reset, or `status` with an HTML body.
+enum class fault_kind {
+  status,
+  drop,
+  reset,
+  slow,
+  garbage,
+  applied_drop,
+  applied_reset,
+  applied_status
+};
 const char* to_string(fault_kind k);
+// True for the kinds that let the request reach the API before failing the answer.
+bool applied_first(fault_kind k);
 
 struct fault_config {
   std::string api = "*";  // an API name or "*"
@@ -49,6 +62,8 @@ struct fault_config {
   double probability = 1.0;
   int delay_ms = 3000;                  // slow
   std::optional<std::int64_t> first_n;  // only the first N requests of that API
+  // Only the API's update call (api::is_update); first_n then counts that API's updates.
+  bool writes_only = false;
 };
 
 struct sim_config {

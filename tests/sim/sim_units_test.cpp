@@ -1,6 +1,8 @@
 // Pure unit tests of the simulator's building blocks: rate limiter (window and bucket with
 // a fake time), PHP form arrays, fault plan determinism, config strictness.
+#include <algorithm>
 #include <boost/test/unit_test.hpp>
+#include <vector>
 
 #include "tests/sim/fault_plan.hpp"
 #include "tests/sim/form_fields.hpp"
@@ -80,22 +82,62 @@ BOOST_AUTO_TEST_CASE(fault_plan_is_deterministic_and_first_n_counts_per_api) {
   f.probability = 0.5;
   fault_plan a({f}, 42), b({f}, 42);
   for (int i = 0; i < 50; ++i)
-    BOOST_TEST(a.next("alloy").has_value() == b.next("alloy").has_value());
+    BOOST_TEST(a.next("alloy", false).has_value() == b.next("alloy", false).has_value());
   fault_config g;
   g.api = "campfire";
   g.kind = fault_kind::status;
   g.first_n = 2;
   fault_plan c({g}, 1);
-  BOOST_TEST(!c.next("alloy").has_value());
-  BOOST_TEST(c.next("campfire").has_value());
-  BOOST_TEST(c.next("campfire").has_value());
-  BOOST_TEST(!c.next("campfire").has_value());
+  BOOST_TEST(!c.next("alloy", false).has_value());
+  BOOST_TEST(c.next("campfire", true).has_value());
+  BOOST_TEST(c.next("campfire", true).has_value());
+  BOOST_TEST(!c.next("campfire", true).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(writes_only_faults_skip_reads_and_count_updates_for_first_n) {
+  fault_config w;
+  w.api = "whmcs";
+  w.kind = fault_kind::applied_drop;
+  w.writes_only = true;
+  w.first_n = 2;
+  fault_plan p({w}, 7);
+  // Reads never meet it and do not use up first_n: the 2nd and 4th requests are the first
+  // two updates.
+  BOOST_TEST(!p.next("whmcs", false).has_value());
+  BOOST_TEST(p.next("whmcs", true).has_value());
+  BOOST_TEST(!p.next("whmcs", false).has_value());
+  BOOST_TEST(p.next("whmcs", true).has_value());
+  BOOST_TEST(!p.next("whmcs", true).has_value());
+  BOOST_TEST(!p.next("simetri", true).has_value());
+
+  // A writes_only fault draws nothing for a read: the sequence other faults meet is the same
+  // as without reads in between.
+  fault_config any;
+  any.kind = fault_kind::drop;
+  any.probability = 0.5;
+  fault_config wo = any;
+  wo.writes_only = true;
+  fault_plan with_reads({wo, any}, 9), without({wo, any}, 9);
+  std::vector<bool> a, b;
+  for (int i = 0; i < 40; ++i) {
+    a.push_back(with_reads.next("alloy", true).has_value());
+    with_reads.next("alloy", false);
+    b.push_back(without.next("alloy", true).has_value());
+    without.next("alloy", false);
+  }
+  BOOST_TEST((a == b));
+  BOOST_TEST(std::count(a.begin(), a.end(), true) > 0);
+  BOOST_TEST(std::count(a.begin(), a.end(), false) > 0);
 }
 
 BOOST_AUTO_TEST_CASE(config_is_strict) {
   std::string err;
   BOOST_TEST(!parse_config(R"({"faults": [{"kind": "explode"}]})", err).has_value());
-  BOOST_TEST(err == "faults[0].kind: must be status, drop, reset, slow or garbage");
+  BOOST_TEST(err ==
+             "faults[0].kind: must be status, drop, reset, slow, garbage, applied_drop, "
+             "applied_reset or applied_status");
+  BOOST_TEST(!parse_config(R"({"faults": [{"kind": "drop", "writes_only": 1}]})", err).has_value());
+  BOOST_TEST(err == "faults[0].writes_only: expected true or false");
   BOOST_TEST(!parse_config(R"({"credentials": {"whmcs": {"secrt": "x"}}})", err).has_value());
   BOOST_TEST(err == "credentials.whmcs.secrt: unknown key");
   auto c = parse_config(R"({"seed": 3, "limits": {"bigcapital": {"kind": "none"}},
@@ -106,6 +148,16 @@ BOOST_AUTO_TEST_CASE(config_is_strict) {
   BOOST_TEST((c->limits.at("bigcapital").kind == limit_kind::none));
   BOOST_TEST((c->limits.at("alloy").kind == limit_kind::window));
   BOOST_TEST(*c->faults.at(0).retry_after == "2");
+  BOOST_TEST(!c->faults.at(0).writes_only);
+  c = parse_config(R"({"faults": [{"kind": "applied_status", "status": 500, "writes_only": true},
+      {"kind": "applied_drop"}, {"kind": "applied_reset"}]})",
+                   err);
+  BOOST_TEST_REQUIRE(c.has_value());
+  BOOST_TEST((c->faults.at(0).kind == fault_kind::applied_status));
+  BOOST_TEST(c->faults.at(0).status == 500);
+  BOOST_TEST(c->faults.at(0).writes_only);
+  BOOST_TEST((c->faults.at(1).kind == fault_kind::applied_drop));
+  BOOST_TEST((c->faults.at(2).kind == fault_kind::applied_reset));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
