@@ -7,8 +7,10 @@
 #include <cctype>
 #include <string_view>
 
+#include "backends/reconcile_values.hpp"
 #include "backends/requests.hpp"
 #include "backends/simetri/body.hpp"
+#include "backends/simetri/reconcile.hpp"
 #include "backends/simetri/schema.hpp"
 #include "backends/status_rules.hpp"
 
@@ -102,6 +104,53 @@ class adapter final : public backends::adapter {
                             percent_encode(j.invoice_id) +
                             "?token=" + percent_encode(cfg_.secret("token")),
                         {});
+  }
+
+  // The search answer: HTTP 200 with a JSON list of records (empty: no such invoice), or
+  // {"error": ...} as for updates.
+  invoice_read read(const response& r, const jobs::job& j) const override {
+    if (r.status != 200) return values::not_read(classify(r, j));
+    const std::string what = "the read-back of invoice " + j.invoice_id;
+    const json::value body = json_body(r.body);
+    if (const json::object* obj = body.if_object(); obj && obj->contains("error")) {
+      outcome o = classify(r, j);  // token refused -> suspend, transient -> retry
+      if (o.kind == outcome_kind::rejected) {
+        o.message = "simetri refused " + what + ": " + text_of(obj->at("error"));
+      }
+      return values::not_read(std::move(o));
+    }
+    if (body.is_null())
+      return values::unreadable("simetri answered " + what +
+                                " with a body that is not JSON: " + excerpt(r.body));
+    auto view = invoice_view(body, j.invoice_id);
+    if (std::holds_alternative<std::monostate>(view)) {
+      outcome o;
+      o.kind = outcome_kind::rejected;
+      o.message = "simetri has no invoice " + j.invoice_id + " (the search found no record)";
+      return values::not_read(std::move(o));
+    }
+    if (auto* error = std::get_if<std::string>(&view))
+      return values::unreadable(redact_secrets(
+          "simetri answered " + what + " with something that cannot be read: " + *error + ": " +
+              excerpt(r.body),
+          cfg_));
+    return values::read_ok(std::move(std::get<json::object>(view)));
+  }
+
+  applied_judgement judge(const json::object& before, const json::object& after,
+                          const json::object& update) const override {
+    applied_judgement out = judge_update(before, after, update);
+    out.seen = redact_secrets(out.seen, cfg_);
+    return out;
+  }
+
+  std::optional<json::object> fold(const json::object& older,
+                                   const json::object& newer) const override {
+    return fold_updates(older, newer);
+  }
+
+  bool unchanged(const json::object& invoice, const json::object& update) const override {
+    return safe_to_repeat(update) && shows_update(invoice, update);
   }
 
  private:

@@ -4,10 +4,12 @@
 #include <boost/json/serialize.hpp>
 #include <string_view>
 
+#include "backends/reconcile_values.hpp"
 #include "backends/requests.hpp"
 #include "backends/status_rules.hpp"
 #include "backends/whmcs/body.hpp"
 #include "backends/whmcs/md5.hpp"
+#include "backends/whmcs/reconcile.hpp"
 #include "backends/whmcs/schema.hpp"
 
 namespace reconcilerd::backends::whmcs {
@@ -101,6 +103,65 @@ class adapter final : public backends::adapter {
 
   request read_back(const jobs::job& j) const override {
     return form_request(target(), common("GetInvoice", j));
+  }
+
+  // GetInvoice: HTTP 200 with "result": "success" and the invoice; its not-found answer
+  // uses the key "status" ({"status": "error", "message": "Invoice ID Not Found"}).
+  invoice_read read(const response& r, const jobs::job& j) const override {
+    if (r.status != 200) return values::not_read(classify(r, j));
+    const std::string what = "the read-back of invoice " + j.invoice_id;
+    const json::value body = json_body(r.body);
+    const json::object* obj = body.if_object();
+    if (!obj)
+      return values::unreadable("WHMCS answered " + what +
+                                " with a body that is not JSON: " + excerpt(r.body));
+    std::string result = field(*obj, "result");
+    const std::string message = field(*obj, "message");
+    if (result.empty() && field(*obj, "status") == "error") result = "error";
+    if (result == "error") {
+      outcome o;
+      if (is_auth_failure(message)) {
+        o.kind = outcome_kind::suspend;
+        o.message = "WHMCS refused the credentials or this client: " + message;
+      } else {
+        o.kind = outcome_kind::rejected;
+        o.message = message.starts_with("Invoice ID Not Found")
+                        ? "WHMCS has no invoice " + j.invoice_id + " (" + message + ")"
+                        : "WHMCS refused " + what + ": " +
+                              (message.empty() ? std::string("(no message)") : message);
+      }
+      return values::not_read(std::move(o));
+    }
+    if (result != "success")
+      return values::unreadable("WHMCS answered " + what + " without a result: " + excerpt(r.body));
+    auto view = invoice_view(*obj, j.invoice_id);
+    if (auto* error = std::get_if<std::string>(&view))
+      return values::unreadable(
+          redact_secrets(body_excerpt(redact_secrets("WHMCS answered " + what +
+                                                         " with an invoice that cannot "
+                                                         "be read: " +
+                                                         *error,
+                                                     cfg_),
+                                      600),
+                         cfg_));
+    return values::read_ok(std::move(std::get<json::object>(view)));
+  }
+
+  applied_judgement judge(const json::object& before, const json::object& after,
+                          const json::object& update) const override {
+    applied_judgement out = judge_update(before, after, update);
+    out.seen = redact_secrets(out.seen, cfg_);
+    return out;
+  }
+
+  std::optional<json::object> fold(const json::object& older,
+                                   const json::object& newer) const override {
+    if (!safe_to_repeat(older) || !safe_to_repeat(newer)) return std::nullopt;
+    return fold_updates(older, newer);
+  }
+
+  bool unchanged(const json::object& invoice, const json::object& update) const override {
+    return safe_to_repeat(update) && shows_update(invoice, update);
   }
 
  private:
