@@ -1,7 +1,9 @@
 // Bigcapital adapter: request building and answer classification; see bigcapital.hpp.
 #include "backends/bigcapital/bigcapital.hpp"
 
+#include "backends/bigcapital/reconcile.hpp"
 #include "backends/bigcapital/schema.hpp"
+#include "backends/reconcile_values.hpp"
 #include "backends/requests.hpp"
 #include "backends/status_rules.hpp"
 
@@ -50,6 +52,39 @@ class adapter final : public backends::adapter {
   request read_back(const jobs::job& j) const override {
     return json_request("GET", target(j), auth());
   }
+
+  // The sale invoice (200, snake_case); other answers as classify() reads them (a missing
+  // invoice is 400 SALE_INVOICE_NOT_FOUND). Every outcome carries the GET route's tightest
+  // X-RateLimit-* bucket.
+  invoice_read read(const response& r, const jobs::job& j) const override {
+    if (r.status < 200 || r.status >= 300) return values::not_read(classify(r, j));
+    auto view = invoice_view(json_body(r.body), j.invoice_id);
+    invoice_read out;
+    if (auto* error = std::get_if<std::string>(&view)) {
+      const std::string body = redact_secrets(r.body, cfg_);
+      out = values::unreadable(redact_secrets(
+          "Bigcapital answered the read-back of invoice " + j.invoice_id +
+              " with something that cannot be read (" + *error +
+              "): " + (body.empty() ? std::string("(empty body)") : body_excerpt(body)),
+          cfg_));
+    } else {
+      out = values::read_ok(std::move(std::get<json::object>(view)));
+    }
+    out.result.hint = tightest(parse_rate_hints(r));
+    return out;
+  }
+
+  std::optional<json::object> fold(const json::object& older,
+                                   const json::object& newer) const override {
+    return fold_updates(older, newer);
+  }
+
+  bool unchanged(const json::object& invoice, const json::object& update) const override {
+    return shows_update(invoice, update);
+  }
+
+  // GET /api/sale-invoices/{id} has its own throttler bucket (per route and client).
+  bool reads_paced_separately() const override { return true; }
 
  private:
   std::string target(const jobs::job& j) const {
