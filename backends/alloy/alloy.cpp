@@ -2,6 +2,7 @@
 #include "backends/alloy/alloy.hpp"
 
 #include "backends/alloy/schema.hpp"
+#include "backends/reconcile_values.hpp"
 #include "backends/requests.hpp"
 #include "backends/status_rules.hpp"
 
@@ -56,6 +57,43 @@ class adapter final : public backends::adapter {
 
   request read_back(const jobs::job& j) const override {
     return json_request("GET", target(j), auth());
+  }
+
+  // {"invoice": {...}}: the view is the invoice's writable fields (alloy.hpp); other
+  // answers as classify() reads them. Alloy's reads may be stale right after a write, so
+  // nothing else (judge, fold, unchanged, merge) is built on them.
+  invoice_read read(const response& answer, const jobs::job& j) const override {
+    if (answer.status < 200 || answer.status >= 300) return values::not_read(classify(answer, j));
+    const json::value body = json_body(answer.body);
+    const json::value* inv = body.is_object() ? body.get_object().if_contains("invoice") : nullptr;
+    if (!inv || !inv->is_object()) {
+      const std::string text = redact_secrets(answer.body, cfg_);
+      return values::unreadable(
+          redact_secrets("Alloy answered the read-back of invoice " + j.invoice_id +
+                             " without the expected {\"invoice\": ...} object: " +
+                             (text.empty() ? std::string("(empty body)") : body_excerpt(text)),
+                         cfg_));
+    }
+    json::object view;
+    for (auto& f : invoice_schema().fields) {
+      const json::value* v = inv->get_object().if_contains(f.name);
+      if (!v) continue;
+      if (f.name != "lineItems" || !v->is_array()) {
+        view[f.name] = *v;
+        continue;
+      }
+      const fields::schema& line = *f.spec.items->shape;
+      json::array lines;
+      for (auto& l : v->get_array()) {
+        json::object kept;
+        if (const json::object* lo = l.if_object())
+          for (auto& lf : line.fields)
+            if (auto* lv = lo->if_contains(lf.name)) kept[lf.name] = *lv;
+        lines.push_back(std::move(kept));
+      }
+      view[f.name] = std::move(lines);
+    }
+    return values::read_ok(std::move(view));
   }
 
  private:

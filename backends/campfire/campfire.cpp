@@ -2,7 +2,9 @@
 // see campfire.hpp.
 #include "backends/campfire/campfire.hpp"
 
+#include "backends/campfire/reconcile.hpp"
 #include "backends/campfire/schema.hpp"
+#include "backends/reconcile_values.hpp"
 #include "backends/requests.hpp"
 #include "backends/status_rules.hpp"
 
@@ -90,6 +92,39 @@ class adapter final : public backends::adapter {
 
   request read_back(const jobs::job& j) const override {
     return json_request("GET", target(j), auth());
+  }
+
+  // The full invoice (a 2xx JSON object with "lines"); other answers as classify() reads
+  // them (404: the invoice does not exist).
+  invoice_read read(const response& r, const jobs::job& j) const override {
+    if (r.status < 200 || r.status >= 300) return values::not_read(classify(r, j));
+    auto view = invoice_view(json_body(r.body), j.invoice_id);
+    if (auto* error = std::get_if<std::string>(&view)) {
+      const std::string body = redact_secrets(r.body, cfg_);
+      return values::unreadable(redact_secrets(
+          "Campfire answered the read-back of invoice " + j.invoice_id +
+              " with something that "
+              "cannot be read (" +
+              *error + "): " + (body.empty() ? std::string("(empty body)") : body_excerpt(body)),
+          cfg_));
+    }
+    return values::read_ok(std::move(std::get<json::object>(view)));
+  }
+
+  // A PUT replaces the whole invoice: sending `older`, then `newer`, leaves `newer`.
+  std::optional<json::object> fold(const json::object&, const json::object& newer) const override {
+    return newer;
+  }
+
+  bool unchanged(const json::object& invoice, const json::object& update) const override {
+    return shows_update(invoice, update);
+  }
+
+  std::variant<json::object, std::string> merge(const json::object& invoice,
+                                                const json::object& update) const override {
+    auto out = merged(invoice, update);
+    if (auto* why = std::get_if<std::string>(&out)) *why = redact_secrets(*why, cfg_);
+    return out;
   }
 
  private:
