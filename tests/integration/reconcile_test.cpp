@@ -133,9 +133,12 @@ std::string backend_yaml(const sim_fixture& sim, const std::string& name, const 
          creds.at(type) + "    tls:\n      ca_file: " + sim.info().ca_file + "\n" + settings;
 }
 
-// Quick retries, so transient faults settle within a test's time.
+// Quick retries, so transient faults settle within a test's time; a short request timeout
+// (the simulator answers in milliseconds), since a read-back after an ambiguous end may
+// wait for one.
 const std::string quick_retry =
-    "defaults:\n  retry:\n    initial_backoff: 1s\n    max_backoff: 2s\n    max_attempts: 15\n";
+    "defaults:\n  timeout: 5s\n  retry:\n    initial_backoff: 1s\n    max_backoff: 2s\n    "
+    "max_attempts: 15\n";
 
 // ---- jobs ------------------------------------------------------------------------------
 
