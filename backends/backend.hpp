@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "config/config.hpp"
@@ -66,6 +67,24 @@ struct outcome {
   rate_hint hint;
 };
 
+// A read-back answer, read: the invoice in the adapter's own normalised view, or why not.
+struct invoice_read {
+  // delivered: `invoice` holds the invoice; otherwise what the answer means, as for
+  // classify() (retry, suspend, rejected: e.g. the invoice does not exist).
+  outcome result;
+  // Small and stable: plain fields and the lines by id (each adapter documents its view).
+  // Stored in the job's delivery state while an unsafe update is under way.
+  boost::json::object invoice;
+};
+
+// Whether an update that is not safe to repeat was applied, judged from the invoice as
+// read before it was sent and after an ambiguous end.
+enum class applied_kind { applied, not_applied, unknown };
+struct applied_judgement {
+  applied_kind verdict = applied_kind::unknown;
+  std::string seen;  // what the read-back showed, a sentence for the log or the dead letter
+};
+
 class adapter {
  public:
   virtual ~adapter() = default;
@@ -81,6 +100,34 @@ class adapter {
   virtual bool safe_to_repeat(const boost::json::object& update) const = 0;
   // The request that reads the invoice back (for verification).
   virtual request read_back(const jobs::job& j) const = 0;
+
+  // --- reconciliation (defaults: the API does not support it)
+  // Reads the answer to read_back(j).
+  virtual invoice_read read(const response& r, const jobs::job& j) const;
+  // For an update that is not safe to repeat: was it applied? `before` and `after` are
+  // read() views of the invoice before the request and after its ambiguous end.
+  virtual applied_judgement judge(const boost::json::object& before,
+                                  const boost::json::object& after,
+                                  const boost::json::object& update) const;
+  // One update whose effect is exactly that of sending `older`, then `newer` (both valid
+  // updates of one invoice); nothing when the API's semantics do not allow it (line
+  // commands, updates not safe to repeat, undocumented semantics).
+  virtual std::optional<boost::json::object> fold(const boost::json::object& older,
+                                                  const boost::json::object& newer) const;
+  // Whether the invoice (a read() view) already shows every value `update` would set
+  // (skip_unchanged). False when unsure.
+  virtual bool unchanged(const boost::json::object& invoice,
+                         const boost::json::object& update) const;
+  // "mode": "merge" on a full-replacement API: the whole update — the read-back's writable
+  // fields with `update` laid over them — or why it cannot be made. The caller validates it.
+  virtual std::variant<boost::json::object, std::string> merge(
+      const boost::json::object& invoice, const boost::json::object& update) const;
+  // Checks the update of a "mode": "merge" job before anything is read: its fields against
+  // the schema, without the fields a full replacement requires (the read-back gives them);
+  // or why the API does not take merge jobs.
+  virtual std::optional<std::string> validate_merge(const boost::json::object& update) const;
+  // Whether reads have their own rate limit (else they are paced with the writes).
+  virtual bool reads_paced_separately() const { return false; }
 };
 
 // The adapter for a backend's type, bound to its settings (secrets included).

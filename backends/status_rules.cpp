@@ -213,6 +213,31 @@ class bounded_adapter final : public adapter {
     return inner_->safe_to_repeat(update);
   }
   request read_back(const jobs::job& j) const override { return inner_->read_back(j); }
+  invoice_read read(const response& r, const jobs::job& j) const override {
+    invoice_read out = inner_->read(r, j);
+    bound_pauses(out.result, max_pause_);
+    return out;
+  }
+  applied_judgement judge(const boost::json::object& before, const boost::json::object& after,
+                          const boost::json::object& update) const override {
+    return inner_->judge(before, after, update);
+  }
+  std::optional<boost::json::object> fold(const boost::json::object& older,
+                                          const boost::json::object& newer) const override {
+    return inner_->fold(older, newer);
+  }
+  bool unchanged(const boost::json::object& invoice,
+                 const boost::json::object& update) const override {
+    return inner_->unchanged(invoice, update);
+  }
+  std::variant<boost::json::object, std::string> merge(
+      const boost::json::object& invoice, const boost::json::object& update) const override {
+    return inner_->merge(invoice, update);
+  }
+  std::optional<std::string> validate_merge(const boost::json::object& update) const override {
+    return inner_->validate_merge(update);
+  }
+  bool reads_paced_separately() const override { return inner_->reads_paced_separately(); }
 
  private:
   std::unique_ptr<adapter> inner_;

@@ -96,6 +96,11 @@ std::optional<backend> backend_loader::load(const backend& defaults,
   read_url(b);
   check_backoff_order(b, o, e_.path, d_);
   if (type) read_credentials(b, *type);
+  if (type == backend_type::alloy && b.skip_unchanged) {
+    const entry* at = find_entry(entries_, "skip_unchanged");
+    d_.error(at ? at->line() : line_of(e_.key_node), join_path(e_.path, "skip_unchanged"),
+             "is not available for alloy: its reads may be stale right after a write");
+  }
 
   if (!b.tls.verify && o.tls_verify.line > 0)
     d_.warning(o.tls_verify.line, o.tls_verify.path,

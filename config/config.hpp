@@ -61,6 +61,11 @@ struct backend {
   tls_settings tls;
   bool allow_insecure_http = false;
   bool strict_fields = true;  // reject unknown fields in a job's update
+  // Several waiting jobs of one invoice may travel as one request (backends.md: Folding).
+  bool fold = true;
+  // Read the invoice first and finish the job without a write when it already shows the
+  // job's values (not for alloy, whose reads may be stale right after a write).
+  bool skip_unchanged = false;
   // Secret values by key: token, secret, password, api_key, jwt, access_key.
   std::map<std::string, std::string> secrets;
   // Non-secret per-type settings: identifier, username, credential_id, auth_scheme,

@@ -9,8 +9,10 @@ namespace reconcilerd::config::detail {
 namespace {
 
 constexpr std::string_view keys[] = {
-    "timeout",       "concurrency",         "rate",      "burst", "retry", "done_retention", "tls",
-    "strict_fields", "allow_insecure_http", "max_pause",
+    "timeout",   "concurrency",   "rate",
+    "burst",     "retry",         "done_retention",
+    "tls",       "strict_fields", "allow_insecure_http",
+    "max_pause", "fold",          "skip_unchanged",
 };
 constexpr std::string_view retry_keys[] = {"initial_backoff", "max_backoff", "max_attempts",
                                            "max_age"};
@@ -117,6 +119,10 @@ bool apply_setting(const entry& e, backend& b, settings_origins& o, diagnostics&
     set(read_bool(e, d), b.allow_insecure_http);
   else if (e.key == "max_pause")
     set(read_max_pause(e, d), b.max_pause);
+  else if (e.key == "fold")
+    set(read_bool(e, d), b.fold);
+  else if (e.key == "skip_unchanged")
+    set(read_bool(e, d), b.skip_unchanged);
   else
     return false;
   return true;

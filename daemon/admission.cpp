@@ -27,7 +27,9 @@ std::string_view to_string(admission a) {
 admission_decision admit(const admission_facts& f) {
   if (f.decode_error) return {admission::dead_invalid, *f.decode_error};
   const bool deferred = f.source == job_source::deferred;
-  if (deferred && f.sending_unsafe)
+  // With the invoice as read before sending, the next attempt reads it again and decides
+  // (verify first); a marker without it (an older version's) cannot be checked.
+  if (deferred && f.sending_unsafe && !f.read_before)
     return {admission::dead_interrupted,
             "the daemon stopped while sending this update, which is not safe to repeat (it "
             "creates or deletes lines): it may have been applied. Check invoice " +

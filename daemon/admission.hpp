@@ -30,9 +30,10 @@ struct admission_facts {
   std::vector<std::string> configured;          // for the message
   std::optional<std::string> validation_error;  // its update against the API's schema
   bool sending_unsafe = false;                  // the durable "was being sent" marker
-  bool backend_full = false;                    // the backend holds its share of the window
-  std::string job;                              // the job's name, for messages
-  std::string invoice_id;                       // for messages
+  bool read_before = false;   // ... with the invoice as read before sending (verifiable)
+  bool backend_full = false;  // the backend holds its share of the window
+  std::string job;            // the job's name, for messages
+  std::string invoice_id;     // for messages
 };
 
 struct admission_decision {

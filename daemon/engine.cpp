@@ -24,6 +24,7 @@ backend_runtime::backend_runtime(net::io_context& io, const config::backend& c,
       adapter(backends::make_adapter(c)),
       client(std::move(cl)),
       pace(c.rate.per_second, c.burst, c.concurrency, std::chrono::steady_clock::now()),
+      read_pace(c.rate.per_second, c.burst, c.concurrency, std::chrono::steady_clock::now()),
       wake(io) {
   stats.name = c.name;
   stats.type = std::string(config::to_string(c.type));
@@ -89,12 +90,20 @@ void engine::request_sync() {
 }
 
 void engine::start() {
-  watcher_ = std::make_unique<watcher>(io_.get_executor(), [this](int) {
-    request_intake();
-    check_control();
-  });
-  watcher_->add((std::filesystem::path(cfg_.spool_dir) / "incoming").string());
-  watcher_->add((std::filesystem::path(cfg_.spool_dir) / "control").string());
+  watcher_ = std::make_unique<watcher>(
+      io_.get_executor(),
+      [this](int wd, std::string_view name) {
+        if (wd == incoming_watch_)
+          on_arrival(name);
+        else if (wd == control_watch_)
+          check_control();
+      },
+      [this] {
+        on_events_lost("the kernel's inotify queue overflowed");
+        check_control();
+      });
+  incoming_watch_ = watcher_->add((std::filesystem::path(cfg_.spool_dir) / "incoming").string());
+  control_watch_ = watcher_->add((std::filesystem::path(cfg_.spool_dir) / "control").string());
   net::co_spawn(io_, watcher_->run(), report_crash);
   for (auto& [name, b] : backends_) net::co_spawn(io_, dispatch(name), report_crash);
 
@@ -105,6 +114,7 @@ void engine::start() {
         int turns = 0;
         while (!stopping_) {
           retry_pending();
+          scan_due_ = true;  // inotify is the fast path; a listing catches what it missed
           request_intake();
           check_control();
           if (turns % 5 == 4) load_deferred(true);
@@ -147,7 +157,8 @@ void engine::check_control() {
     }
     b->health.resume();
     b->pace.clear_pauses();  // a pause the server set ends too
-    b->verified = false;     // one request first, as after a start
+    b->read_pace.clear_pauses();
+    b->verified = false;  // one request first, as after a start
     log(level::notice, "backend " + backend + ": resumed by operator");
     event({.event = log_event::resumed,
            .ts = wall_now(),
@@ -202,9 +213,11 @@ void engine::reload(config::config next) {
     b.adapter = backends::make_adapter(nb);
     // In-flight requests keep the old client alive (shared_ptr) and finish on it.
     b.client = opts_.make_client(io_.get_executor(), nb);
-    b.pace.reconfigure(nb.rate.per_second, nb.burst, nb.concurrency,
-                       std::chrono::steady_clock::now());
-    b.pace.limit_pauses(std::chrono::steady_clock::now() + nb.max_pause);
+    for (pacer* p : {&b.pace, &b.read_pace}) {
+      p->reconfigure(nb.rate.per_second, nb.burst, nb.concurrency,
+                     std::chrono::steady_clock::now());
+      p->limit_pauses(std::chrono::steady_clock::now() + nb.max_pause);
+    }
     if (b.health.state(std::chrono::steady_clock::now()) != health_state::running) {
       b.health.resume();
       event({.event = log_event::resumed,

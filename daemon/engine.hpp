@@ -50,6 +50,7 @@ struct held_job {
   bool in_deferred = false;  // the file is in deferred/ (else active/)
   bool safe_to_repeat = true;
   std::optional<final_move> settling;
+  bool no_fold = false;  // a folded request carrying it was refused: it goes alone
 };
 
 struct backend_runtime {
@@ -60,6 +61,7 @@ struct backend_runtime {
   std::unique_ptr<backends::adapter> adapter;
   std::shared_ptr<transport::client> client;
   pacer pace;
+  pacer read_pace;  // reads, where the API limits them separately (Bigcapital's GET route)
   backend_health health;
   boost::asio::steady_timer wake;  // the dispatcher sleeps on it; cancel() wakes it
   bool removed = false;            // gone from the config: no new starts
@@ -121,16 +123,39 @@ class engine {
   // --- intake (intake.cpp)
   void request_intake();  // coalesced: runs once per loop turn
   void intake();
+  // Arrival order: inotify reports renames into incoming/ in order (arrived_); files found
+  // otherwise (at start-up, after lost events, by the periodic rescan) are ordered by
+  // (change time, name) (scanned_) and come before the reported ones.
+  void on_arrival(std::string_view name);
+  void on_events_lost(std::string_view why);
+  void scan_incoming();
+  std::uint64_t next_rank();
 
   // --- delivery (delivery.cpp)
   void wake(backend_runtime& b);  // the dispatcher and the requests waiting at the gate
   boost::asio::awaitable<void> dispatch(std::string backend);
   boost::asio::awaitable<void> deliver(std::string backend, std::string name, send_role role);
+  // One request of a delivery (a read or the write) through the gate, and what came back.
+  struct exchange_result {
+    attempt_answer answer;
+    boost::json::object invoice;  // a read answered `delivered`: the adapter's view
+    bool same_settings = true;    // no reload while it ran
+  };
+  boost::asio::awaitable<exchange_result> exchange(std::string backend, std::string name,
+                                                   backends::request req, send_role role,
+                                                   bool read);
+  // Waiting jobs of the invoice that may travel with `name`'s request; fills `update`.
+  std::vector<std::string> fold_behind(backend_runtime& b, const std::string& name,
+                                       boost::json::object& update);
+  void note_verified(const std::string& name, const held_job& h, const verdict& v);
+  // Carries out a verdict (the request's own, or a read's).
+  void act(backend_runtime& b, const std::string& name, held_job& h, const verdict& v,
+           std::optional<int> http_status, const std::vector<std::string>& carried);
 
   void apply_health(backend_runtime& b, health_effect effect, send_role role,
                     const std::string& reason, std::chrono::steady_clock::time_point now);
   // Pacing after an answer: 429 backoff, Retry-After, X-RateLimit-* hints; logs new pauses.
-  void pace_after_answer(backend_runtime& b, const backends::outcome& o, int http_status,
+  void pace_after_answer(backend_runtime& b, pacer& p, const backends::outcome& o, int http_status,
                          std::chrono::steady_clock::time_point now);
 
   // --- shared helpers
@@ -159,6 +184,16 @@ class engine {
   std::set<std::string> parked_;  // deferred jobs of unconfigured backends (until reload)
   // incoming/ entries the daemon cannot move (logged once): when to try each again.
   std::unordered_map<std::string, clock::time_point> stuck_;
+  std::deque<std::string> arrived_;  // reported by inotify, in order, not yet claimed
+  std::set<std::string> arrived_names_;
+  std::deque<std::string> scanned_;  // found by the last scan, in (change time, name) order
+  bool scan_due_ = true;             // start-up, the periodic rescan, lost events
+  bool arrivals_lost_ = false;       // events were dropped: a scan orders the files after
+                                     // the reported ones
+  bool backlog_logged_ = false;      // "more than the window in incoming/" said once
+  std::uint64_t last_rank_ = 0;
+  int incoming_watch_ = -1;
+  int control_watch_ = -1;
   std::map<std::string, std::unique_ptr<backend_runtime>> backends_;
   status_log status_log_;
   std::mt19937_64 rng_{std::random_device{}()};

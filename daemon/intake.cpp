@@ -3,10 +3,12 @@
 // nor delays the first delivery. A spool-wide error (ENOSPC, EDQUOT, EIO, EROFS) pauses
 // claiming, logged once; an entry that cannot be moved (a producer's directory) is logged
 // once, skipped, and tried again every minute without stopping anything else.
+#include <algorithm>
 #include <boost/asio/post.hpp>
 
 #include "daemon/engine.hpp"
 #include "daemon/log.hpp"
+#include "daemon/watcher.hpp"
 #include "jobs/job_decode.hpp"
 #include "jobs/text.hpp"
 
@@ -25,6 +27,98 @@ namespace {
 constexpr std::size_t intake_batch = 128;
 }  // namespace
 
+void engine::on_arrival(std::string_view name) {
+  if (name.empty()) {
+    scan_due_ = true;
+  } else if (!arrivals_lost_) {
+    std::string n(name);
+    if (!arrived_names_.count(n)) {
+      if (arrived_.size() >= window_) {
+        on_events_lost("more than " + std::to_string(window_) +
+                       " files arrived while the daemon could not take them");
+        return;
+      }
+      arrived_names_.insert(n);
+      arrived_.push_back(std::move(n));
+    }
+  }
+  request_intake();
+}
+
+void engine::on_events_lost(std::string_view why) {
+  if (!arrivals_lost_)
+    log(level::warning,
+        "arrival order: " + std::string(why) +
+            "; the files renamed into incoming/ meanwhile are ordered by change time, then "
+            "name (a burst within one clock tick may be out of order)");
+  arrivals_lost_ = true;
+  scan_due_ = true;
+  request_intake();
+}
+
+std::uint64_t engine::next_rank() {
+  // Microseconds since the epoch, strictly increasing: ranks stay above those given before
+  // a restart (unless the clock went back) without a counter on disk.
+  const auto us =
+      std::chrono::duration_cast<std::chrono::microseconds>(wall_now().time_since_epoch()).count();
+  last_rank_ = std::max(last_rank_ + 1, static_cast<std::uint64_t>(std::max<std::int64_t>(us, 0)));
+  return last_rank_;
+}
+
+// Lists incoming/ (at most one window of names) for files inotify did not report, orders
+// them by (change time, name) into scanned_. Files renamed while the listing ran have their
+// events queued already: draining the watcher after the listing moves them to arrived_,
+// where their kernel order is known.
+void engine::scan_incoming() {
+  scan_due_ = false;
+  arrivals_lost_ = false;  // events from here on are kept again
+  const auto now = wall_now();
+  std::vector<std::string> found;
+  std::size_t stuck_seen = 0;
+  bool more = false;
+  auto listed = spool_.for_each(jobs::job_state::incoming, [&](const std::string& n) {
+    if (auto s = stuck_.find(n); s != stuck_.end()) {
+      ++stuck_seen;
+      if (now < s->second) return true;
+    }
+    if (arrived_names_.count(n)) return true;
+    if (found.size() >= window_) {
+      more = true;
+      return false;
+    }
+    found.push_back(n);
+    return true;
+  });
+  if (listed) {
+    log(level::error, "cannot read incoming/: " + listed->message);
+    scan_due_ = true;
+    return;
+  }
+  // A whole listing that met fewer stuck entries than remembered: forget the ones gone.
+  if (!more && stuck_seen < stuck_.size())
+    std::erase_if(stuck_, [&](const auto& s) { return !spool_.locate(s.first); });
+  if (watcher_) watcher_->drain();
+  std::vector<std::pair<std::int64_t, std::string>> order;
+  order.reserve(found.size());
+  for (auto& n : found) {
+    if (arrived_names_.count(n)) continue;
+    // Gone meanwhile: claimed by nobody else, so it was removed; a claim would say so.
+    order.emplace_back(spool_.change_time(jobs::job_state::incoming, n).value_or(0), std::move(n));
+  }
+  std::sort(order.begin(), order.end());
+  for (auto& [t, n] : order) scanned_.push_back(std::move(n));
+  if (more) {
+    scan_due_ = true;  // the rest when these are taken
+    if (!backlog_logged_)
+      log(level::warning, "incoming/ holds more than " + std::to_string(window_) +
+                              " files: arrival order (change time, name) holds within each "
+                              "batch of that many, not across them (docs/delivery.md)");
+    backlog_logged_ = true;
+  } else {
+    backlog_logged_ = false;
+  }
+}
+
 void engine::intake() {
   if (stopping_) return;
   const auto now = wall_now();
@@ -33,37 +127,38 @@ void engine::intake() {
     intake_paused_until_.reset();  // try again; the episode ends at the next good write
   }
   if (held_.size() >= window_) return;
+  // Files found by a scan come before the reported ones: they arrived earlier (start-up),
+  // or their events were lost — then the scan waits until the reported ones are taken.
+  if (scanned_.empty() && scan_due_ && (!arrivals_lost_ || arrived_.empty())) scan_incoming();
   // Small batches: between two batches the loop serves deliveries and timers, so a huge
   // backlog neither delays the first request nor bunches paced requests together.
   const std::size_t room = std::min<std::size_t>(window_ - held_.size(), intake_batch);
-
   std::vector<std::string> names;
-  std::size_t stuck_seen = 0;
-  auto listed = spool_.for_each(jobs::job_state::incoming, [&](const std::string& n) {
-    if (auto s = stuck_.find(n); s != stuck_.end()) {
-      ++stuck_seen;
-      if (now < s->second) return true;
-    }
-    names.push_back(n);
-    return names.size() < room;
-  });
-  if (listed) {
-    log(level::error, "cannot read incoming/: " + listed->message);
-    return;
+  while (names.size() < room && !scanned_.empty()) {
+    names.push_back(std::move(scanned_.front()));
+    scanned_.pop_front();
   }
-  // A whole listing that met fewer stuck entries than remembered: forget the ones gone.
-  if (names.size() < room && stuck_seen < stuck_.size()) {
-    std::erase_if(stuck_, [&](const auto& s) { return !spool_.locate(s.first); });
+  while (names.size() < room && !arrived_.empty()) {
+    std::string n = std::move(arrived_.front());
+    arrived_.pop_front();
+    arrived_names_.erase(n);
+    // An entry that could not be moved waits for its next try (found again by a scan).
+    if (auto s = stuck_.find(n); s != stuck_.end() && now < s->second) continue;
+    names.push_back(std::move(n));
   }
 
   bool claimed_any = false;
   for (auto& name : names) {
-    if (intake_paused_until_) break;  // a spool write failed during this batch
+    if (intake_paused_until_) {
+      scan_due_ = true;  // the rest of this batch is found again
+      break;
+    }
     auto result = spool_.claim(name, wall_now());
     if (auto* err = std::get_if<jobs::spool_error>(&result); err && !jobs::is_spool_wide(err->code))
       result = jobs::left_in_place{name, err->message};
     if (auto* err = std::get_if<jobs::spool_error>(&result)) {
       spool_failed(*err);
+      scan_due_ = true;
       break;
     }
     if (auto* left = std::get_if<jobs::left_in_place>(&result)) {
@@ -85,15 +180,19 @@ void engine::intake() {
     auto* c = std::get_if<jobs::claimed>(&result);
     if (!c) continue;  // gone
     claimed_any = true;
-
+    // The rank is durable (arrival journal) with the claim's group commit below.
+    c->state.arrival = next_rank();
+    spool_.note_arrival(c->name, *c->state.arrival);
     admit_claimed(*c, job_source::incoming);
   }
   // Claims are made durable (one group commit) before any of them can be sent.
   if (claimed_any) {
     if (auto st = spool_.sync(); !st.ok()) spool_failed(*st.error);
   }
-  // More waiting than the window took: come back after this turn.
-  if (names.size() == room && held_.size() < window_) request_intake();
+  // More waiting than this batch took: come back after this turn.
+  if (held_.size() < window_ && !intake_paused_until_ &&
+      (!scanned_.empty() || !arrived_.empty() || (scan_due_ && !names.empty())))
+    request_intake();
 }
 
 // Acts on admit(): the one place a claimed job enters memory, the dead letters, deferred/
@@ -114,10 +213,12 @@ void engine::admit_claimed(jobs::claimed& c, job_source source) {
     if (!f.backend_configured)  // only the message for an unknown backend lists them
       for (auto& bc : cfg_.backends) f.configured.push_back(bc.name);
     if (f.backend_configured && source == job_source::incoming)
-      f.validation_error = b->adapter->validate(j->update);
+      f.validation_error =
+          j->merge ? b->adapter->validate_merge(j->update) : b->adapter->validate(j->update);
     f.backend_full = queue_.size(j->backend) >= backend_cap();
   }
   f.sending_unsafe = c.state.sending_unsafe;
+  f.read_before = !c.state.read_before.empty();
   const admission_decision d = admit(f);
 
   switch (d.what) {
@@ -155,9 +256,20 @@ void engine::admit_claimed(jobs::claimed& c, job_source source) {
   }
   held_job h{std::move(*j), c.state, source == job_source::deferred, true};
   h.safe_to_repeat = b->adapter->safe_to_repeat(h.job.update);
-  queue_key key{h.job.backend, h.job.invoice_id, h.job.sequence.value_or(0), 0};
+  // Arrival rank: given at claim; a job deferred by an older version has only its first
+  // claim time, on the same (microsecond) scale.
+  if (!h.state.arrival)
+    h.state.arrival = static_cast<std::uint64_t>(
+        std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::microseconds>(
+                                      h.state.first_seen.value_or(now).time_since_epoch())
+                                      .count()));
+  queue_key key{h.job.backend, h.job.invoice_id, h.job.sequence.value_or(0), *h.state.arrival};
   auto not_before =
       h.state.next_attempt.value_or(source == job_source::deferred ? now : clock::time_point{});
+  // An unsafe write cut off by a stop: the server may still be working on it; the read that
+  // verifies it waits one request timeout from when it was sent.
+  if (h.state.sending_unsafe && h.state.last_attempt)
+    not_before = std::max(not_before, *h.state.last_attempt + b->cfg.timeout);
   if (source == job_source::incoming)
     event({.event = log_event::queued,
            .ts = now,

@@ -2,6 +2,8 @@
 // flight is in exactly one of `due` or `waiting`; other jobs are in neither.
 #include "daemon/job_queue.hpp"
 
+#include <algorithm>
+
 namespace reconcilerd::daemon {
 
 void job_queue::unlink_head(backend_queue& b, const std::string& invoice_id) {
@@ -31,14 +33,18 @@ void job_queue::promote(backend_queue& b, sys_time now) {
 }
 
 std::uint64_t job_queue::add(const std::string& name, queue_key key, sys_time not_before) {
-  key.arrival = next_arrival_++;
+  if (key.arrival == 0) key.arrival = next_arrival_;
   auto& b = backends_[key.backend];
   unlink_head(b, key.invoice_id);  // the head may change
   auto& inv = b.invoices[key.invoice_id];
   // A job that sorts before the invoice's in-flight head goes right after it instead: the
   // head must stay first while it is in flight.
-  if (inv.head_in_flight && order{key.sequence, key.arrival} < inv.jobs.begin()->first)
+  if (inv.head_in_flight && order{key.sequence, key.arrival} < inv.jobs.begin()->first) {
     key.sequence = inv.jobs.begin()->first.first;
+    key.arrival = std::max(key.arrival, inv.jobs.begin()->first.second + 1);
+  }
+  while (inv.jobs.count(order{key.sequence, key.arrival})) ++key.arrival;  // ranks are unique
+  next_arrival_ = std::max(next_arrival_, key.arrival + 1);
   inv.jobs.emplace(order{key.sequence, key.arrival}, name);
   jobs_[name] = entry{key, not_before, false};
   ++b.count;
@@ -114,6 +120,20 @@ void job_queue::reschedule(const std::string& name, sys_time not_before) {
   }
   e.not_before = not_before;
   link_head(b, e.key.invoice_id);
+}
+
+std::vector<std::string> job_queue::due_behind(const std::string& name, sys_time now) const {
+  std::vector<std::string> names;
+  auto it = jobs_.find(name);
+  if (it == jobs_.end()) return names;
+  const queue_key& key = it->second.key;
+  const auto& inv = backends_.at(key.backend).invoices.at(key.invoice_id);
+  for (auto j = std::next(inv.jobs.find(order{key.sequence, key.arrival})); j != inv.jobs.end();
+       ++j) {
+    if (jobs_.at(j->second).not_before > now) break;
+    names.push_back(j->second);
+  }
+  return names;
 }
 
 std::vector<std::string> job_queue::drop_backend(const std::string& backend) {

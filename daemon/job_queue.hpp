@@ -22,12 +22,13 @@ struct queue_key {
   std::string backend;
   std::string invoice_id;
   std::int64_t sequence = 0;  // absent sequence counts as 0
-  std::uint64_t arrival = 0;  // assigned by the queue
+  std::uint64_t arrival = 0;  // the arrival rank; 0: the queue numbers it after all others
 };
 
 class job_queue {
  public:
-  // Adds a job that may start at `not_before`. Returns its arrival number.
+  // Adds a job that may start at `not_before`. Returns its arrival rank (as given, unless
+  // it had to move behind the invoice's in-flight head or collided with another job's).
   std::uint64_t add(const std::string& name, queue_key key, sys_time not_before);
   // The next job of `backend` that may start at `now`, marked in flight; nothing if none.
   std::optional<std::string> take(const std::string& backend, sys_time now);
@@ -37,6 +38,9 @@ class job_queue {
   void finish(const std::string& name);
   // The in-flight job is to be tried again at `not_before`; it stays at its invoice's head.
   void reschedule(const std::string& name, sys_time not_before);
+  // The jobs queued right behind `name` for its invoice, in order, while they are due at
+  // `now` (folding: what may travel with it).
+  std::vector<std::string> due_behind(const std::string& name, sys_time now) const;
   // Removes every job of `backend` (reload removed it). Returns their names.
   std::vector<std::string> drop_backend(const std::string& backend);
 

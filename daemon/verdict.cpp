@@ -21,6 +21,10 @@ std::string_view to_string(next_step s) {
       return "suspend";
     case next_step::requeue:
       return "requeue";
+    case next_step::verify:
+      return "verify";
+    case next_step::send:
+      return "send";
   }
   return "?";
 }
@@ -59,6 +63,32 @@ health_effect health_of(const attempt_answer& a) {
   return health_effect::success;
 }
 
+// The retry policy's answer for a transient failure: defer, or dead (exhausted / expired).
+verdict retry_or_give_up(verdict v, const std::string& what,
+                         std::optional<std::chrono::milliseconds> retry_after,
+                         const attempt_context& c) {
+  auto d = jobs::decide_retry(c.retry, std::max(v.attempts, 1), c.first_seen, c.now, c.jitter,
+                              retry_after);
+  switch (d.verdict) {
+    case jobs::retry_verdict::exhausted:
+      v.step = next_step::dead;
+      v.category = jobs::dead_category::exhausted;
+      v.message = "gave up after " + std::to_string(v.attempts) + " attempts; last error: " + what;
+      return v;
+    case jobs::retry_verdict::expired:
+      v.step = next_step::dead;
+      v.category = jobs::dead_category::expired;
+      v.message = "not delivered within max_age; last error: " + what;
+      return v;
+    case jobs::retry_verdict::retry_at:
+      v.step = next_step::defer;
+      v.next_attempt = d.at;
+      v.message = what;
+      return v;
+  }
+  return v;
+}
+
 }  // namespace
 
 verdict decide(const attempt_answer& a, const attempt_context& c) {
@@ -81,6 +111,14 @@ verdict decide(const attempt_answer& a, const attempt_context& c) {
       v.step = next_step::delivered;
       return v;
     case backends::outcome_kind::rejected:
+      if (c.folded) {
+        // Refused as a whole: each job gets its own request and its own verdict, so the
+        // end state is what sending them in order gives.
+        v.step = next_step::requeue;
+        v.unfold = true;
+        v.attempts = c.attempts;
+        return v;
+      }
       v.step = next_step::dead;
       v.category = jobs::dead_category::rejected;
       return v;
@@ -101,34 +139,102 @@ verdict decide(const attempt_answer& a, const attempt_context& c) {
 
   v.retried = true;
   if (!c.safe_to_repeat && maybe_applied(a)) {
-    v.step = next_step::dead;
-    v.category = jobs::dead_category::exhausted;
-    v.message =
-        "not retried: the update is not safe to repeat (it creates or deletes lines) and the "
-        "server may have applied it (" +
-        o.message + "); check invoice " + c.invoice_id +
-        " and use `reconcilerctl retry` if it was not applied";
+    // Not repeated blindly: the invoice is read back and the read decides (decide_read).
+    v.step = next_step::verify;
+    v.message = "the server may have applied the update (" + o.message + "); reading invoice " +
+                c.invoice_id + " back";
     return v;
   }
-  auto d = jobs::decide_retry(c.retry, std::max(v.attempts, 1), c.first_seen, c.now, c.jitter,
-                              o.retry_after);
-  switch (d.verdict) {
-    case jobs::retry_verdict::exhausted:
-      v.step = next_step::dead;
-      v.category = jobs::dead_category::exhausted;
-      v.message =
-          "gave up after " + std::to_string(v.attempts) + " attempts; last error: " + o.message;
-      return v;
-    case jobs::retry_verdict::expired:
-      v.step = next_step::dead;
-      v.category = jobs::dead_category::expired;
-      v.message = "not delivered within max_age; last error: " + o.message;
-      return v;
-    case jobs::retry_verdict::retry_at:
-      v.step = next_step::defer;
-      v.next_attempt = d.at;
-      return v;
+  return retry_or_give_up(v, o.message, o.retry_after, c);
+}
+
+verdict decide_read(const attempt_answer& a, const read_facts& f, const attempt_context& c) {
+  verdict v;
+  v.attempts = c.attempts;
+  if (a.what == attempt_answer::kind::cancelled) {
+    v.step = next_step::requeue;
+    v.health = health_effect::abandoned;
+    return v;
   }
+  const backends::outcome& o = a.outcome;
+  v.health = health_of(a);
+  v.credentials_proven =
+      a.what == attempt_answer::kind::response && o.kind != backends::outcome_kind::suspend;
+  const bool verifying = f.purpose != read_purpose::before_send;
+  // What an operator needs to know when verification cannot finish.
+  const std::string pending = verifying ? "; the update may have been applied: check invoice " +
+                                              c.invoice_id +
+                                              " and use `reconcilerctl retry` if it was not"
+                                        : "";
+
+  switch (o.kind) {
+    case backends::outcome_kind::suspend:
+      if (!c.same_settings) {
+        v.step = next_step::requeue;
+        v.health = health_effect::none;
+        return v;
+      }
+      v.step = next_step::suspend;
+      v.message = o.message;
+      return v;
+    case backends::outcome_kind::rejected:
+      v.step = next_step::dead;
+      v.attempts = c.attempts + 1;
+      v.category = verifying ? jobs::dead_category::exhausted : jobs::dead_category::rejected;
+      v.message = "reading invoice " + c.invoice_id + " back failed: " + o.message + pending;
+      return v;
+    case backends::outcome_kind::retry:
+      v.retried = true;
+      v.attempts = c.attempts + 1;  // reads count: a read that keeps failing must end
+      v = retry_or_give_up(v, "reading invoice " + c.invoice_id + " back failed: " + o.message,
+                           o.retry_after, c);
+      if (v.step == next_step::dead) v.message += pending;
+      return v;
+    case backends::outcome_kind::delivered:
+      break;
+  }
+
+  if (!verifying) {
+    if (f.merge_error) {
+      v.step = next_step::dead;
+      v.category = jobs::dead_category::rejected;
+      v.message = "cannot merge the update into invoice " + c.invoice_id +
+                  " as read back: " + *f.merge_error;
+      return v;
+    }
+    if (f.unchanged) {
+      v.step = next_step::delivered;
+      v.unchanged = true;
+      v.message = "invoice " + c.invoice_id + " already shows these values; nothing sent";
+      return v;
+    }
+    v.step = next_step::send;
+    return v;
+  }
+
+  const backends::applied_judgement j = f.judged.value_or(
+      backends::applied_judgement{backends::applied_kind::unknown, "no judgement"});
+  switch (j.verdict) {
+    case backends::applied_kind::applied:
+      v.step = next_step::delivered;
+      v.message = "verified by reading invoice " + c.invoice_id + " back: " + j.seen;
+      return v;
+    case backends::applied_kind::not_applied:
+      if (f.purpose == read_purpose::verify_then_send) {
+        v.step = next_step::send;
+        v.message = "not applied (read back: " + j.seen + ")";
+        return v;
+      }
+      v.attempts = std::max(c.attempts, 1);
+      v.retried = true;
+      return retry_or_give_up(v, "not applied (read back: " + j.seen + ")", std::nullopt, c);
+    case backends::applied_kind::unknown:
+      break;
+  }
+  v.step = next_step::dead;
+  v.category = jobs::dead_category::exhausted;
+  v.message = "cannot tell whether the update was applied to invoice " + c.invoice_id +
+              " (read back: " + j.seen + "); check it and use `reconcilerctl retry` if it was not";
   return v;
 }
 

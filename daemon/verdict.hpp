@@ -3,7 +3,8 @@
 // and its backend's retry settings, to what happens next — a closed set of steps. The
 // engine's deliver() coroutine only carries the verdict out (house style: "decide first,
 // act second", like Boost.MySQL's sans-I/O layer). No clock, no randomness: `now` and the
-// jitter come in. The reconciliation work extends `next_step` (verify first, folded).
+// jitter come in. Reads (read-back before a write, verification after an ambiguous end)
+// are judged by decide_read(), in the same terms.
 #pragma once
 
 #include <chrono>
@@ -44,6 +45,7 @@ struct attempt_context {
   double jitter = 0;          // uniform in [0, 1), for the backoff
   bool same_settings = true;  // sent with the backend's current settings (no reload since)
   std::string invoice_id;     // for messages
+  bool folded = false;        // the request carried other waiting jobs of the invoice
 };
 
 enum class next_step {
@@ -52,6 +54,8 @@ enum class next_step {
   dead,       // to dead/ with `category` and `message`
   suspend,    // credentials refused: suspend the backend; the job waits, unaged
   requeue,    // no verdict: the job goes back into the queue as it was
+  verify,     // no verdict yet: read the invoice back and judge (decide_read)
+  send,       // a read allows the write: send it now
 };
 std::string_view to_string(next_step s);
 
@@ -74,6 +78,8 @@ struct verdict {
   std::chrono::system_clock::time_point next_attempt{};  // with next_step::defer
   bool credentials_proven = false;  // an HTTP answer other than a refusal arrived
   bool retried = false;             // the answer was a transient failure (stats)
+  bool unfold = false;              // a folded request was refused: send its jobs one by one
+  bool unchanged = false;           // delivered without a write: the invoice already showed it
 };
 
 // Whether the server may have applied an update although the attempt failed: a request
@@ -82,5 +88,25 @@ struct verdict {
 bool maybe_applied(const attempt_answer& a);
 
 verdict decide(const attempt_answer& a, const attempt_context& c);
+
+// Why the invoice was read.
+enum class read_purpose {
+  before_send,       // before a write: merge mode, skip_unchanged, or the "before" view of
+                     // an update that is not safe to repeat
+  verify_then_send,  // an unsafe update's earlier attempt ended unknown (a crash, or a
+                     // read-back that failed): applied -> done, not applied -> send now
+  verify_after,      // right after this attempt's ambiguous end: not applied -> retry later
+};
+
+// What the read showed (with an answer whose adapter reading is `delivered`).
+struct read_facts {
+  read_purpose purpose = read_purpose::before_send;
+  std::optional<backends::applied_judgement> judged;  // verify_*: adapter::judge()
+  bool unchanged = false;                             // before_send: adapter::unchanged()
+  std::optional<std::string> merge_error;             // before_send: merge or its validation
+};
+
+// The verdict of a read. `a.outcome` is adapter::read()'s result.
+verdict decide_read(const attempt_answer& a, const read_facts& f, const attempt_context& c);
 
 }  // namespace reconcilerd::daemon

@@ -1,24 +1,27 @@
-// See watcher.hpp.
+// See watcher.hpp. Reads are done here (after async_wait), never by an asynchronous read
+// operation, so drain() and run() cannot hand events over out of order.
 #include "daemon/watcher.hpp"
 
 #include <sys/inotify.h>
 #include <unistd.h>
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/buffer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <cerrno>
 #include <cstring>
-#include <set>
 #include <stdexcept>
-#include <vector>
 
 namespace reconcilerd::daemon {
 
 namespace net = boost::asio;
 
-watcher::watcher(net::any_io_executor ex, std::function<void(int)> on_change)
-    : fd_(inotify_init1(IN_NONBLOCK | IN_CLOEXEC)), stream_(ex), on_change_(std::move(on_change)) {
+watcher::watcher(net::any_io_executor ex, std::function<void(int, std::string_view)> on_event,
+                 std::function<void()> on_overflow)
+    : fd_(inotify_init1(IN_NONBLOCK | IN_CLOEXEC)),
+      stream_(ex),
+      on_event_(std::move(on_event)),
+      on_overflow_(std::move(on_overflow)),
+      buf_(64 * 1024) {
   if (fd_ < 0) throw std::runtime_error(std::string("inotify_init1: ") + std::strerror(errno));
   stream_.assign(fd_);
 }
@@ -32,37 +35,37 @@ int watcher::add(const std::string& dir) {
   return wd;
 }
 
-namespace {
-
-// Adds the watch ids of `buf`'s events to `changed` (skipping '.' names); true on overflow.
-// Outside the coroutine: inotify_event has a flexible array member and alignment needs.
-bool parse_events(const char* buf, std::size_t n, std::set<int>& changed) {
-  bool overflow = false;
-  for (std::size_t off = 0; off + sizeof(inotify_event) <= n;) {
+bool watcher::read_available() {
+  ssize_t n = ::read(fd_, buf_.data(), buf_.size());
+  if (n <= 0) return false;  // EAGAIN: nothing queued
+  const auto size = static_cast<std::size_t>(n);
+  for (std::size_t off = 0; off + sizeof(inotify_event) <= size;) {
     inotify_event ev;
-    std::memcpy(&ev, buf + off, sizeof ev);
-    const char* name = buf + off + sizeof ev;
-    if (ev.mask & IN_Q_OVERFLOW)
-      overflow = true;
-    else if (ev.len == 0 || name[0] != '.')
-      changed.insert(ev.wd);
+    std::memcpy(&ev, buf_.data() + off, sizeof ev);
+    const char* name = buf_.data() + off + sizeof ev;
     off += sizeof ev + ev.len;
+    if (ev.mask & IN_Q_OVERFLOW) {
+      on_overflow_();
+    } else if (ev.len == 0) {
+      on_event_(ev.wd, {});
+    } else if (name[0] != '.') {
+      on_event_(ev.wd, std::string_view(name, ::strnlen(name, ev.len)));
+    }
   }
-  return overflow;
+  return true;
 }
 
-}  // namespace
+void watcher::drain() {
+  while (read_available()) {
+  }
+}
 
 net::awaitable<void> watcher::run() {
-  std::vector<char> buf(16 * 1024);  // heap: the frame would not keep inotify's alignment
   for (;;) {
-    auto [ec, n] =
-        co_await stream_.async_read_some(net::buffer(buf), net::as_tuple(net::use_awaitable));
+    auto [ec] = co_await stream_.async_wait(net::posix::stream_descriptor::wait_read,
+                                            net::as_tuple(net::use_awaitable));
     if (ec) co_return;  // cancelled or closed: the periodic rescan still covers us
-    std::set<int> changed;
-    const bool overflow = parse_events(buf.data(), n, changed);
-    if (overflow) changed.insert(-1);  // -1: "rescan everything"
-    for (int wd : changed) on_change_(wd);
+    drain();
   }
 }
 

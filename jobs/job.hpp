@@ -16,6 +16,9 @@ struct job {
   bool invoice_id_is_integer = false;
   boost::json::object update;
   std::optional<std::int64_t> sequence;
+  // "mode": "merge": the update is laid over the invoice as read back (full-replacement
+  // APIs: Campfire); "replace" (the default) sends it as it is.
+  bool merge = false;
 };
 
 }  // namespace reconcilerd::jobs

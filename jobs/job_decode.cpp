@@ -229,9 +229,9 @@ std::optional<std::string> take_invoice_id(const json::value& v, job& j) {
 std::optional<std::string> take_fields(const json::object& o, job& j) {
   for (const auto& kv : o) {
     std::string_view k = kv.key();
-    if (k != "backend" && k != "invoice_id" && k != "update" && k != "sequence")
+    if (k != "backend" && k != "invoice_id" && k != "update" && k != "sequence" && k != "mode")
       return "unknown field \"" + std::string(k) +
-             "\" (expected backend, invoice_id, update, sequence)";
+             "\" (expected backend, invoice_id, update, sequence, mode)";
   }
   for (const char* required : {"backend", "invoice_id", "update"})
     if (!o.contains(required)) return "missing required field \"" + std::string(required) + "\"";
@@ -250,6 +250,13 @@ std::optional<std::string> take_fields(const json::object& o, job& j) {
   if (const json::value* seq = o.if_contains("sequence")) {
     if (!seq->is_int64()) return "\"sequence\" must be an integer, got " + kind_of(*seq);
     j.sequence = seq->get_int64();
+  }
+  if (const json::value* mode = o.if_contains("mode")) {
+    if (!mode->is_string()) return "\"mode\" must be a string, got " + kind_of(*mode);
+    if (mode->get_string() == "merge")
+      j.merge = true;
+    else if (mode->get_string() != "replace")
+      return std::string("\"mode\" must be \"replace\" or \"merge\"");
   }
   return std::nullopt;
 }

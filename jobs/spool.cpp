@@ -284,6 +284,7 @@ std::string spool::unused_name(std::string_view base) const {
 }
 
 spool_status spool::sync() {
+  if (auto e = flush_arrivals()) return {*e};
   if (data_dirty_) {
     if (::syncfs(root_fd_.get()) != 0) return {fail(last_errno(), "syncfs " + root_.string())};
     data_dirty_ = false;

@@ -18,6 +18,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -158,6 +159,13 @@ class spool {
 
   // Where a job is (active/ is checked first, then deferred, incoming, dead, done).
   std::optional<job_state> locate(const std::string& name) const;
+  // Records a claimed job's arrival rank in the arrival journal (state/arrivals): written
+  // and made durable by the next sync(), before the job may be sent. recover() gives the
+  // jobs it finds in active/ their rank back from it.
+  void note_arrival(const std::string& name, std::uint64_t rank);
+  // The change time of <s>/<name> in ns since the epoch, without following a symlink.
+  std::optional<std::int64_t> change_time(job_state s, const std::string& name) const;
+
   // Persists the state of a job in active/ (fsynced; durable after sync()), e.g. the
   // sending_unsafe marker before a request that must not be repeated blindly.
   spool_status record(const std::string& name, const delivery_state& state);
@@ -230,13 +238,18 @@ class spool {
   spool_error fail(std::error_code ec, std::string what) const;
   std::string where(dir_index d, std::string_view name) const;
   void mark(dir_index d) { dirty_[d] = true; }
+  std::unordered_map<std::string, std::uint64_t> read_arrivals() const;
+  std::optional<spool_error> flush_arrivals();
 
   std::filesystem::path root_;
   unique_fd root_fd_;
   unique_fd dirs_[d_count];
   bool dirty_[d_count] = {};
   bool root_dirty_ = false;
-  bool data_dirty_ = false;  // claimed job files not yet flushed (syncfs at sync())
+  bool data_dirty_ = false;           // claimed job files not yet flushed (syncfs at sync())
+  std::string arrivals_buf_;          // journal lines not yet written
+  unique_fd arrivals_fd_;             // state/arrivals, opened for appending
+  std::size_t arrivals_written_ = 0;  // bytes appended since it was last rewritten
 };
 
 }  // namespace reconcilerd::jobs

@@ -25,6 +25,7 @@ constexpr std::string_view interrupted =
 recover_report spool::recover(clock_time now) {
   recover_report report;
 
+  const auto ranks = read_arrivals();
   std::vector<std::string> active;
   (void)scan(d_active, [&](const std::string& name) {
     active.push_back(name);
@@ -48,6 +49,14 @@ recover_report spool::recover(clock_time now) {
     if (!s.first_seen)
       s.first_seen = clock_time(std::chrono::seconds(st.st_ctim.tv_sec) +
                                 std::chrono::nanoseconds(st.st_ctim.tv_nsec));
+    if (!s.arrival) {
+      // The rank given at claim (arrival journal); else the claim time (the rename into
+      // active/), which orders it after everything claimed before.
+      auto r = ranks.find(name);
+      s.arrival = r != ranks.end() ? r->second
+                                   : static_cast<std::uint64_t>(st.st_ctim.tv_sec) * 1'000'000 +
+                                         static_cast<std::uint64_t>(st.st_ctim.tv_nsec / 1000);
+    }
     s.attempts += 1;
     s.next_attempt = now;
     s.last_error = std::string(interrupted);

@@ -34,6 +34,8 @@ std::string state_to_json(const delivery_state& s) {
   if (s.last_http_status) o["last_http_status"] = *s.last_http_status;
   if (!s.original_name.empty()) o["original_name"] = s.original_name;
   if (s.sending_unsafe) o["sending_unsafe"] = true;
+  if (s.arrival) o["arrival"] = *s.arrival;
+  if (!s.read_before.empty()) o["read_before"] = s.read_before;
   return json::serialize(o) + "\n";
 }
 
@@ -66,6 +68,18 @@ std::optional<delivery_state> state_from_json(std::string_view text) {
   if (const json::value* u = o.if_contains("sending_unsafe")) {
     if (!u->is_bool()) return std::nullopt;
     s.sending_unsafe = u->get_bool();
+  }
+  if (const json::value* a = o.if_contains("arrival")) {
+    if (a->is_uint64())
+      s.arrival = a->get_uint64();
+    else if (a->is_int64() && a->get_int64() >= 0)
+      s.arrival = static_cast<std::uint64_t>(a->get_int64());
+    else
+      return std::nullopt;
+  }
+  if (const json::value* r = o.if_contains("read_before")) {
+    if (!r->is_string()) return std::nullopt;
+    s.read_before = std::string(r->get_string());
   }
   return s;
 }

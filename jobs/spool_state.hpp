@@ -4,6 +4,7 @@
 // Parsing fails softly: unreadable state text yields std::nullopt, never an exception.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,6 +24,12 @@ struct delivery_state {
   // Set (durably) while an update that is not safe to repeat is being sent: if the daemon
   // dies meanwhile, recovery must not send it again blindly.
   bool sending_unsafe = false;
+  // The arrival rank given when the job was claimed (µs-based, strictly increasing): with
+  // `sequence` it orders the jobs of one invoice (docs/delivery.md, "Arrival order").
+  std::optional<std::uint64_t> arrival;
+  // The invoice as read back before an update that is not safe to repeat was sent (the
+  // adapter's view, JSON text): what a later read-back is compared with.
+  std::string read_before;
 
   bool operator==(const delivery_state&) const = default;
 };

@@ -57,6 +57,14 @@ class adapter final : public backends::adapter {
     return redact_secrets(out, cfg_);
   }
 
+  std::optional<std::string> validate_merge(const json::object& update) const override {
+    std::string out;
+    for (auto& p : fields::check(invoice_schema(), update, {.strict = cfg_.strict_fields}))
+      out += (out.empty() ? "" : "; ") + p;
+    if (out.empty()) return std::nullopt;
+    return redact_secrets(out, cfg_);
+  }
+
   request build(const jobs::job& j) const override {
     json::object body = j.update;
     for (auto key : {"client", "entity", "contract"}) id_as_string(body, key);

@@ -128,7 +128,12 @@ bool shows_update(const json::object& view, const json::object& update) {
   }
   for (auto& f : invoice_schema().fields) {
     if (!writable(f) || f.name == "lines") continue;
-    if (!same(member(update, f.name), member(view, f.name), f.spec.type)) return false;
+    // Left out, a boolean is stored as false (the field's default), not null.
+    static const json::value no(false);
+    const json::value& sent_value = member(update, f.name);
+    const json::value& expected =
+        sent_value.is_null() && f.spec.type == fields::kind::boolean ? no : sent_value;
+    if (!same(expected, member(view, f.name), f.spec.type)) return false;
   }
   const json::value& sent = member(update, "lines");
   const json::value& seen = member(view, "lines");

@@ -54,7 +54,9 @@ std::variant<prepared, std::string> prepare(const context& c, const std::string&
   if (p.backend == nullptr)
     return "backend \"" + p.job.backend + "\" is not configured in " + c.cfg.path;
   p.adapter = backends::make_adapter(backends::redacted(*p.backend));
-  if (auto problem = p.adapter->validate(p.job.update)) return *problem;
+  if (auto problem =
+          p.job.merge ? p.adapter->validate_merge(p.job.update) : p.adapter->validate(p.job.update))
+    return *problem;
   if (!jobs::is_valid_job_name(name) || jobs::is_hidden_name(name))
     return "the file name \"" + name + "\" is not a valid job name ([A-Za-z0-9._-]{1,200})";
   return p;

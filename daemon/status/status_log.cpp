@@ -30,6 +30,12 @@ std::string_view to_string(log_event e) {
       return "resumed";
     case log_event::reloaded:
       return "reloaded";
+    case log_event::folded:
+      return "folded";
+    case log_event::unchanged:
+      return "unchanged";
+    case log_event::verified:
+      return "verified";
   }
   return "unknown";
 }
@@ -49,6 +55,7 @@ std::string to_json_line(const event_record& e) {
   text("reason", e.reason);
   text("category", e.category);
   text("message", e.message);
+  text("into", e.into);
   return o + "}\n";
 }
 

@@ -16,7 +16,19 @@
 
 namespace reconcilerd::daemon {
 
-enum class log_event { queued, sent, delivered, deferred, dead, suspended, resumed, reloaded };
+enum class log_event {
+  queued,
+  sent,
+  delivered,
+  deferred,
+  dead,
+  suspended,
+  resumed,
+  reloaded,
+  folded,     // delivered by another job's request (`into`)
+  unchanged,  // delivered without a write: the invoice already showed it (skip_unchanged)
+  verified,   // an unsafe update's read-back decided (reason: what it showed)
+};
 
 std::string_view to_string(log_event e);
 
@@ -33,10 +45,12 @@ struct event_record {
   std::string reason;                      // deferred, suspended, resumed, reloaded
   std::string category;                    // dead: invalid | rejected | exhausted | expired
   std::string message;                     // dead
+  std::string into;                        // folded: the job whose request carried it
 };
 
 // {"ts":"2026-11-01T10:00:00.123Z","event":"sent","job":...}\n  (keys in this order:
-// ts event job backend invoice_id attempt http_status next_attempt reason category message)
+// ts event job backend invoice_id attempt http_status next_attempt reason category message
+// into)
 std::string to_json_line(const event_record& e);
 
 class status_log {

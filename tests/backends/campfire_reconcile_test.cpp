@@ -70,6 +70,8 @@ BOOST_AUTO_TEST_CASE(fold_table) {
 
 BOOST_AUTO_TEST_CASE(unchanged_table) {
   auto a = rb::make_adapter(campfire_config());
+  const std::string view_sending =
+      json::serialize(reconcilerd::test::tables::patched(view, R"({"auto_send_invoice": true})"));
   const rt::unchanged_row rows[] = {
       {"the same invoice in the API's terms", view, same_invoice, true},
       {"a different status", view, with(R"({"status": "paid"})"), false},
@@ -90,6 +92,10 @@ BOOST_AUTO_TEST_CASE(unchanged_table) {
            R"({"lines": [{"amount": 241, "product": "3", "rate": 120.5, "quantity": 2, "description": "Hosting"}, {"amount": 1}]})"),
        false},
       {"an unknown field", view, with(R"({"x_custom": 1})"), false},
+      {"a boolean left out is stored as false: unchanged", view,
+       with(R"({"auto_send_invoice": "<delete>"})"), true},
+      {"a boolean left out while the invoice has true: changed", view_sending,
+       with(R"({"auto_send_invoice": "<delete>"})"), false},
   };
   auto m = rt::unchanged_mismatches(*a, rows);
   BOOST_TEST(m.empty(), reconcilerd::test::golden::joined(m));

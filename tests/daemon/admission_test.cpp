@@ -67,6 +67,13 @@ BOOST_AUTO_TEST_CASE(every_claimed_job_has_one_place_to_go) {
       "interrupted unsafe send", s::deferred, [](auto& f) { f.sending_unsafe = true; },
       a::dead_interrupted, "Check invoice 42 on backend ledger, then `reconcilerctl retry j.json`");
   add(
+      "interrupted unsafe send with the invoice read before: verified first", s::deferred,
+      [](auto& f) {
+        f.sending_unsafe = true;
+        f.read_before = true;
+      },
+      a::queue);
+  add(
       "interrupted beats unknown backend", s::deferred,
       [](auto& f) {
         f.sending_unsafe = true;

@@ -357,33 +357,22 @@ void burst_lands_in_arrival_order(const std::string& settings) {
 
 }  // namespace
 
-// Disabled: enabled when arrival order (rank recorded at claim, (change time, name) for the
-// start-up scan) and folding land on main.
-BOOST_AUTO_TEST_CASE(backlog_for_one_invoice_lands_in_arrival_order,
-                     *boost::unit_test::disabled()) {
+BOOST_AUTO_TEST_CASE(backlog_for_one_invoice_lands_in_arrival_order) {
   backlog_lands_in_arrival_order("    rate: 20/s\n");
 }
 
 // Without folding every job is its own request: the queue's order itself is checked.
-// Disabled: enabled when arrival order (rank recorded at claim, (change time, name) for the
-// start-up scan) and the `fold` key land on main.
-BOOST_AUTO_TEST_CASE(backlog_for_one_invoice_lands_in_arrival_order_without_folding,
-                     *boost::unit_test::disabled()) {
+BOOST_AUTO_TEST_CASE(backlog_for_one_invoice_lands_in_arrival_order_without_folding) {
   backlog_lands_in_arrival_order("    rate: 20/s\n    fold: false\n");
 }
 
 // ---- b) arrival order, a burst while running ---------------------------------------------
 
-// Disabled: enabled when arrival order (inotify order while running) and folding land on main.
-BOOST_AUTO_TEST_CASE(burst_for_one_invoice_while_running_lands_in_arrival_order,
-                     *boost::unit_test::disabled()) {
+BOOST_AUTO_TEST_CASE(burst_for_one_invoice_while_running_lands_in_arrival_order) {
   burst_lands_in_arrival_order("    rate: 5/s\n    burst: 1\n");
 }
 
-// Disabled: enabled when arrival order (inotify order while running) and the `fold` key land on
-// main.
-BOOST_AUTO_TEST_CASE(burst_for_one_invoice_while_running_lands_in_arrival_order_without_folding,
-                     *boost::unit_test::disabled()) {
+BOOST_AUTO_TEST_CASE(burst_for_one_invoice_while_running_lands_in_arrival_order_without_folding) {
   burst_lands_in_arrival_order("    rate: 10/s\n    burst: 1\n    fold: false\n");
 }
 
@@ -461,9 +450,7 @@ void unsafe_updates_apply_once(const std::string& faults) {
 
 // About half of the writes are applied and then answered with nothing, a reset or a 500;
 // read-backs are never faulted (writes_only), so verification can always decide at once.
-// Disabled: enabled when read-back verification of updates not safe to repeat lands on main.
-BOOST_AUTO_TEST_CASE(unsafe_updates_under_apply_then_fail_faults_apply_once_without_dead_letters,
-                     *boost::unit_test::disabled()) {
+BOOST_AUTO_TEST_CASE(unsafe_updates_under_apply_then_fail_faults_apply_once_without_dead_letters) {
   unsafe_updates_apply_once(R"([
       {"api": "whmcs", "kind": "applied_drop", "writes_only": true, "probability": 0.25},
       {"api": "whmcs", "kind": "applied_status", "status": 500, "writes_only": true,
@@ -475,9 +462,7 @@ BOOST_AUTO_TEST_CASE(unsafe_updates_under_apply_then_fail_faults_apply_once_with
 
 // The same, and one request in five (read-backs included) also fails before reaching the
 // API: a read-back that fails is tried again, never taken as "not applied".
-// Disabled: enabled when read-back verification of updates not safe to repeat lands on main.
-BOOST_AUTO_TEST_CASE(unsafe_updates_apply_once_when_read_backs_fail_too,
-                     *boost::unit_test::disabled()) {
+BOOST_AUTO_TEST_CASE(unsafe_updates_apply_once_when_read_backs_fail_too) {
   unsafe_updates_apply_once(R"([
       {"api": "whmcs", "kind": "applied_drop", "writes_only": true, "probability": 0.25},
       {"api": "whmcs", "kind": "applied_status", "status": 500, "writes_only": true,
@@ -536,9 +521,7 @@ fold_run five_waiting_jobs(const std::string& settings) {
 
 }  // namespace
 
-// Disabled: enabled when folding (status-log event `folded` with `into`) lands on main.
-BOOST_AUTO_TEST_CASE(waiting_campfire_jobs_are_folded_into_the_newest,
-                     *boost::unit_test::disabled()) {
+BOOST_AUTO_TEST_CASE(waiting_campfire_jobs_are_folded_into_the_newest) {
   const fold_run run = five_waiting_jobs("");
   BOOST_TEST(run.puts_applied < 5u);
   BOOST_TEST(run.puts_seen < 5u);  // the first one (answered 429) included
@@ -560,8 +543,7 @@ BOOST_AUTO_TEST_CASE(waiting_campfire_jobs_are_folded_into_the_newest,
   for (auto& n : run.names) BOOST_TEST((folded.count(n) + run.carriers.count(n)) == 1u, n);
 }
 
-// Disabled: enabled when the backend key `fold` lands on main.
-BOOST_AUTO_TEST_CASE(fold_false_sends_every_waiting_job, *boost::unit_test::disabled()) {
+BOOST_AUTO_TEST_CASE(fold_false_sends_every_waiting_job) {
   const fold_run run = five_waiting_jobs("    fold: false\n");
   BOOST_TEST(run.puts_applied == 5u);
   BOOST_TEST(run.folded.empty());
@@ -570,9 +552,7 @@ BOOST_AUTO_TEST_CASE(fold_false_sends_every_waiting_job, *boost::unit_test::disa
 
 // ---- e) Campfire "mode": "merge" ---------------------------------------------------------
 
-// Disabled: enabled when `"mode": "merge"` (job key + the engine calling the adapter's merge())
-// lands on main.
-BOOST_AUTO_TEST_CASE(campfire_merge_changes_only_the_given_field, *boost::unit_test::disabled()) {
+BOOST_AUTO_TEST_CASE(campfire_merge_changes_only_the_given_field) {
   temp_dir dir;
   sim_fixture sim(dir / "sim");
   daemon_fixture d(dir / "d", quick_retry + "backends:\n" + backend_yaml(sim, "books", "campfire"));
@@ -641,18 +621,13 @@ void skip_unchanged_run(const std::string& api, const std::string& backend,
 
 }  // namespace
 
-// Disabled: enabled when `skip_unchanged` lands on main and backends/campfire unchanged() compares
-// a left-out boolean (auto_send_invoice) with its default false, as a full replacement stores it.
-BOOST_AUTO_TEST_CASE(skip_unchanged_campfire_finishes_a_job_already_on_the_invoice_unwritten,
-                     *boost::unit_test::disabled()) {
+BOOST_AUTO_TEST_CASE(skip_unchanged_campfire_finishes_a_job_already_on_the_invoice_unwritten) {
   skip_unchanged_run(
       "campfire", "books", [](const std::string& m) { return campfire_job(71, m); },
       "message_on_invoice", 71);
 }
 
-// Disabled: enabled when `skip_unchanged` (key + event `unchanged`) lands on main.
-BOOST_AUTO_TEST_CASE(skip_unchanged_bigcapital_finishes_a_job_already_on_the_invoice_unwritten,
-                     *boost::unit_test::disabled()) {
+BOOST_AUTO_TEST_CASE(skip_unchanged_bigcapital_finishes_a_job_already_on_the_invoice_unwritten) {
   skip_unchanged_run(
       "bigcapital", "ledger", [](const std::string& m) { return bigcapital_job(72, m); },
       "invoiceMessage", 72);

@@ -74,7 +74,11 @@ BOOST_AUTO_TEST_CASE(malformed_inputs_have_exact_messages) {
       {"missing update", R"({"backend":"erp","invoice_id":1})",
        "missing required field \"update\""},
       {"unknown key", R"({"backend":"erp","invoice_id":1,"update":{},"priority":1})",
-       "unknown field \"priority\" (expected backend, invoice_id, update, sequence)"},
+       "unknown field \"priority\" (expected backend, invoice_id, update, sequence, mode)"},
+      {"mode not string", R"({"backend":"erp","invoice_id":1,"update":{},"mode":1})",
+       "\"mode\" must be a string, got integer"},
+      {"mode unknown", R"({"backend":"erp","invoice_id":1,"update":{},"mode":"patch"})",
+       "\"mode\" must be \"replace\" or \"merge\""},
       {"backend not string", R"({"backend":7,"invoice_id":1,"update":{}})",
        "\"backend\" must be a string, got integer"},
       {"backend empty", R"({"backend":"","invoice_id":1,"update":{}})",
@@ -156,6 +160,17 @@ BOOST_AUTO_TEST_CASE(string_invoice_id_without_sequence) {
   BOOST_TEST(!j->invoice_id_is_integer);
   BOOST_TEST(j->update.empty());
   BOOST_TEST(!j->sequence.has_value());
+  BOOST_TEST(!j->merge);
+}
+
+BOOST_AUTO_TEST_CASE(mode_merge_and_replace) {
+  auto merge = rj::decode_job(R"({"backend":"b","invoice_id":1,"update":{},"mode":"merge"})", "m");
+  BOOST_TEST_REQUIRE(std::get_if<rj::job>(&merge) != nullptr);
+  BOOST_TEST(std::get<rj::job>(merge).merge);
+  auto plain =
+      rj::decode_job(R"({"backend":"b","invoice_id":1,"update":{},"mode":"replace"})", "r");
+  BOOST_TEST_REQUIRE(std::get_if<rj::job>(&plain) != nullptr);
+  BOOST_TEST(!std::get<rj::job>(plain).merge);
 }
 
 BOOST_AUTO_TEST_CASE(ids_with_dots_that_are_not_dot_segments_decode) {

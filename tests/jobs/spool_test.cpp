@@ -72,7 +72,7 @@ BOOST_AUTO_TEST_CASE(bad_incoming_entries_end_in_dead_as_invalid) {
       {"wrong-typed backend", "tb.json", content(R"({"backend":[],"invoice_id":1,"update":{}})"),
        "tb.json", "\"backend\" must be a string, got array"},
       {"unknown field", "uf.json", content(R"({"backend":"erp","invoice_id":1,"update":{},"x":1})"),
-       "uf.json", "unknown field \"x\" (expected backend, invoice_id, update, sequence)"},
+       "uf.json", "unknown field \"x\" (expected backend, invoice_id, update, sequence, mode)"},
       {"duplicate key", "dk.json", content(R"({"backend":"a","backend":"b"})"), "dk.json",
        "invalid JSON at byte 23: duplicate key \"backend\""},
       {"huge integer", "hi.json",
