@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <boost/test/unit_test.hpp>
+#include <fstream>
 #include <functional>
 #include <optional>
 #include <string_view>
@@ -417,6 +418,63 @@ BOOST_AUTO_TEST_CASE(state_text_round_trip) {
   for (const char* bad : {"", "[]", R"({"attempts":-1})", R"({"attempts":1,"first_seen":7})",
                           R"({"attempts":1,"first_seen":"2026-01-02 03:04:05Z"})"})
     BOOST_TEST_CONTEXT(bad) { BOOST_TEST(!rj::state_from_json(bad).has_value()); }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// The arrival rank given at claim survives a crash: the journal (state/arrivals) written by
+// sync() gives jobs found in active/ their rank back; a job without an entry gets its
+// claim time (µs); a rank already in a job's state wins.
+BOOST_AUTO_TEST_SUITE(arrival_journal)
+
+BOOST_AUTO_TEST_CASE(recover_restores_ranks_of_active_jobs) {
+  temp_dir t;
+  const fs::path root = t / "spool";
+  const auto t0 = std::chrono::system_clock::now();
+  {
+    rj::spool s(root);
+    for (auto n : {"b.json", "a.json", "c.json", "d.json"})
+      write_file(root / "incoming" / n, good_job);
+    claim_ok(s, "b.json", t0);
+    claim_ok(s, "a.json", t0);
+    s.note_arrival("b.json", 1000);  // b arrived first although its name sorts later
+    s.note_arrival("a.json", 1001);
+    BOOST_TEST(s.sync().ok());
+    claim_ok(s, "c.json", t0);
+    s.note_arrival("c.json", 1002);  // never synced: the "crash" comes first
+    auto d = claim_ok(s, "d.json", t0);
+    d.state.arrival = 7;  // recorded on its state (e.g. before a deferral)
+    BOOST_TEST(s.record("d.json", d.state).ok());
+    BOOST_TEST(s.sync().ok());  // writes c's line too
+  }
+  // A torn last line is ignored.
+  {
+    std::ofstream f(root / "state" / "arrivals", std::ios::app);
+    f << "99 torn";
+  }
+  rj::spool s(root);
+  BOOST_TEST(s.recover(t0).requeued == 4u);
+  auto rank = [&](const char* n) {
+    return s.state_of(n).value_or(rj::delivery_state{}).arrival.value_or(0);
+  };
+  BOOST_TEST(rank("b.json") == 1000u);
+  BOOST_TEST(rank("a.json") == 1001u);
+  BOOST_TEST(rank("c.json") == 1002u);
+  BOOST_TEST(rank("d.json") == 7u);
+  BOOST_TEST(fs::exists(root / "state" / "arrivals"));  // not taken for a job's state
+}
+
+BOOST_AUTO_TEST_CASE(state_text_round_trips_rank_and_read_before) {
+  rj::delivery_state s;
+  s.attempts = 2;
+  s.arrival = 1733300000123456ULL;
+  s.sending_unsafe = true;
+  s.read_before = R"({"lines":{"13":{"amount":"1.00"}}})";
+  auto back = rj::state_from_json(rj::state_to_json(s));
+  BOOST_TEST_REQUIRE(back.has_value());
+  BOOST_TEST((*back == s));
+  BOOST_TEST(!rj::state_from_json(R"({"attempts":1,"arrival":-1})").has_value());
+  BOOST_TEST(!rj::state_from_json(R"({"attempts":1,"read_before":3})").has_value());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
