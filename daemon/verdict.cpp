@@ -63,6 +63,22 @@ health_effect health_of(const attempt_answer& a) {
   return health_effect::success;
 }
 
+// What every verdict starts from: a cancellation has none (requeue); otherwise the
+// host's health and whether the credentials were proven.
+verdict judged_by(const attempt_answer& a, const attempt_context& c) {
+  verdict v;
+  v.attempts = c.attempts;
+  if (a.what == attempt_answer::kind::cancelled) {
+    v.step = next_step::requeue;
+    v.health = health_effect::abandoned;
+    return v;
+  }
+  v.health = health_of(a);
+  v.credentials_proven =
+      a.what == attempt_answer::kind::response && a.outcome.kind != backends::outcome_kind::suspend;
+  return v;
+}
+
 // The retry policy's answer for a transient failure: defer, or dead (exhausted / expired).
 verdict retry_or_give_up(verdict v, const std::string& what,
                          std::optional<std::chrono::milliseconds> retry_after,
@@ -92,18 +108,10 @@ verdict retry_or_give_up(verdict v, const std::string& what,
 }  // namespace
 
 verdict decide(const attempt_answer& a, const attempt_context& c) {
-  verdict v;
-  v.attempts = c.attempts;
-  if (a.what == attempt_answer::kind::cancelled) {
-    v.step = next_step::requeue;
-    v.health = health_effect::abandoned;
-    return v;
-  }
+  verdict v = judged_by(a, c);
+  if (a.what == attempt_answer::kind::cancelled) return v;
   const backends::outcome& o = a.outcome;
   v.attempts = c.attempts + 1;  // every try counts (max_attempts); refusals are given back
-  v.health = health_of(a);
-  v.credentials_proven =
-      a.what == attempt_answer::kind::response && o.kind != backends::outcome_kind::suspend;
   v.message = o.message;
 
   switch (o.kind) {
@@ -149,17 +157,9 @@ verdict decide(const attempt_answer& a, const attempt_context& c) {
 }
 
 verdict decide_read(const attempt_answer& a, const read_facts& f, const attempt_context& c) {
-  verdict v;
-  v.attempts = c.attempts;
-  if (a.what == attempt_answer::kind::cancelled) {
-    v.step = next_step::requeue;
-    v.health = health_effect::abandoned;
-    return v;
-  }
+  verdict v = judged_by(a, c);
+  if (a.what == attempt_answer::kind::cancelled) return v;
   const backends::outcome& o = a.outcome;
-  v.health = health_of(a);
-  v.credentials_proven =
-      a.what == attempt_answer::kind::response && o.kind != backends::outcome_kind::suspend;
   const bool verifying = f.purpose != read_purpose::before_send;
   // What an operator needs to know when verification cannot finish.
   const std::string pending = verifying ? "; the update may have been applied: check invoice " +
