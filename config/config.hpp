@@ -1,6 +1,7 @@
 // Plain configuration values, as loaded from the YAML file of interface.md.
 // Owns no behaviour: config/load.hpp fills these, everybody else reads them.
-// Secrets live only in backend::secrets; nothing may log or print that map.
+// Secrets live only in backend::secrets and cluster_settings::password; nothing may log or
+// print them.
 #pragma once
 
 #include <chrono>
@@ -76,12 +77,23 @@ struct backend {
   std::string param(const std::string& key, const std::string& fallback = {}) const;
 };
 
+// `cluster:` (interface.md, Cluster mode; config/cluster.hpp): several daemons delivering
+// together through one PostgreSQL database.
+struct cluster_settings {
+  std::string database;         // libpq conninfo, without a password
+  std::string password;         // secret: never logged, printed or put in status
+  std::string password_source;  // "file /etc/...", "credential name", "inline", "" (none)
+  std::string node;             // [A-Za-z0-9._-], 1..64 chars; default: gethostname()
+  duration lease = std::chrono::seconds(30);  // 2s..1h
+};
+
 struct config {
   std::string path;  // the file it was loaded from
   std::string spool_dir;
   std::string status_log;    // empty: none
   std::string metrics_file;  // empty: none
   std::vector<backend> backends;
+  std::optional<cluster_settings> cluster;  // absent: single node (the default)
 
   const backend* find(std::string_view name) const;
 };

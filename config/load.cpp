@@ -1,5 +1,6 @@
 // The configuration file as a whole: reading it, YAML syntax, the top-level keys, the
-// `defaults:` map, and each backend (config/backend_load.hpp). Every problem is collected;
+// `defaults:` map, each backend (config/backend_load.hpp) and `cluster:`
+// (config/cluster_load.hpp). Every problem is collected;
 // a config value is returned only when there is none.
 #include "config/load.hpp"
 
@@ -11,6 +12,7 @@
 #include <sstream>
 
 #include "config/backend_load.hpp"
+#include "config/cluster_load.hpp"
 #include "config/diagnostics.hpp"
 #include "config/nesting.hpp"
 #include "config/settings.hpp"
@@ -25,8 +27,8 @@ namespace {
 using namespace detail;
 
 constexpr std::size_t max_config_size = 1024 * 1024;
-constexpr std::string_view top_keys[] = {"spool_dir", "status_log", "metrics_file", "defaults",
-                                         "backends"};
+constexpr std::string_view top_keys[] = {"spool_dir", "status_log", "metrics_file",
+                                         "defaults",  "backends",   "cluster"};
 
 load_result finish(diagnostics& d, std::optional<config> value) {
   load_result r;
@@ -210,6 +212,8 @@ load_result load_text(const std::string& yaml, const std::string& display_name,
   read_defaults(find_entry(entries, "defaults"), defaults, origins, d);
   read_backends(find_entry(entries, "backends"), root_line, defaults, origins, credentials_dir, c,
                 d);
+  if (auto* e = find_entry(entries, "cluster"))
+    c.cluster = load_cluster(*e, credentials_dir, local_host_name(), d);
   warn_if_secrets_exposed(file_mode, d);
   return finish(d, std::move(c));
 }
