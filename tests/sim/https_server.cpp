@@ -54,6 +54,8 @@ net::awaitable<void> send_plain_error(beast::ssl_stream<beast::tcp_stream>& stre
 }
 
 net::awaitable<void> session(tcp::socket socket, ssl::context& ctx, sim_app& app) {
+  boost::system::error_code pec;
+  const unsigned short peer_port = socket.remote_endpoint(pec).port();
   beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), ctx);
   stream.next_layer().expires_after(30s);
   auto [hec] = co_await stream.async_handshake(ssl::stream_base::server, tuple_awaitable);
@@ -87,7 +89,11 @@ net::awaitable<void> session(tcp::socket socket, ssl::context& ctx, sim_app& app
       break;
     }
     const http::request<http::string_body> req = parser.release();
-    sim_response resp = app.handle(to_sim_request(req), monotonic_s());
+    sim_request sreq = to_sim_request(req);
+    sreq.peer_port = pec ? 0 : peer_port;
+    // `resp` holds the request's place in flight (sim_app) until this iteration ends: after
+    // the answer is written, or when the connection is dropped.
+    sim_response resp = app.handle(sreq, monotonic_s());
 
     if (resp.delay_ms > 0) {
       net::steady_timer timer(co_await net::this_coro::executor);

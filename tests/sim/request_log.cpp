@@ -34,6 +34,10 @@ void request_log::write(const log_entry& e) {
   o["fault"] = e.fault ? json::value(*e.fault) : json::value(nullptr);
   o["job"] = e.job ? json::value(*e.job) : json::value(nullptr);
   o["message"] = e.message;
+  o["peer_port"] = e.peer_port;
+  json::array concurrent;
+  for (const auto& job : e.concurrent) concurrent.push_back(job ? json::value(*job) : nullptr);
+  o["concurrent"] = std::move(concurrent);
   const std::string line = json::serialize(o) + "\n";
   std::fwrite(line.data(), 1, line.size(), f_);
   std::fflush(f_);

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace reconcilerd::sim {
 
@@ -21,6 +22,11 @@ struct log_entry {
   std::optional<std::string> fault;
   std::optional<std::string> job;
   std::string message;
+  unsigned short peer_port = 0;
+  // The jobs (X-Reconcilerd-Job; none when absent) of the other requests for the same
+  // (api, invoice) that were in flight when this one reached the API: empty unless two
+  // requests for one invoice overlapped.
+  std::vector<std::optional<std::string>> concurrent;
 };
 
 class request_log {

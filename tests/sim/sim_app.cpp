@@ -61,6 +61,7 @@ sim_response sim_app::handle(const sim_request& req, double now_s) {
   log_entry e;
   e.method = req.method;
   e.target = req.target;
+  e.peer_port = req.peer_port;
   if (const std::string* job = req.header("x-reconcilerd-job")) e.job = *job;
 
   const auto seg_end = path.find('/', 1);
@@ -119,8 +120,25 @@ sim_response sim_app::handle(const sim_request& req, double now_s) {
           what + (drop ? "drop" : "reset") + (e.message.empty() ? "" : " (" + e.message + ")");
     }
   }
+  hold_in_flight(r, e);
   log_.write(e);
   return r;
+}
+
+void sim_app::hold_in_flight(sim_response& r, log_entry& e) {
+  if (!e.invoice_id) return;  // the API found no invoice in it
+  const std::string key = e.api + " " + json::serialize(*e.invoice_id);
+  auto& here = in_flight_[key];
+  for (const auto& [n, job] : here) e.concurrent.push_back(job);
+  const std::uint64_t n = ++requests_;
+  here.emplace(n, e.job);
+  // A non-null pointer whose deleter ends the request's time in flight.
+  r.in_flight = std::shared_ptr<void>(this, [this, key, n](void*) {
+    auto it = in_flight_.find(key);
+    if (it == in_flight_.end()) return;
+    it->second.erase(n);
+    if (it->second.empty()) in_flight_.erase(it);
+  });
 }
 
 sim_response sim_app::answer(const std::string& api_name, api& target, const api_request& ar,

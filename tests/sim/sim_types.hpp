@@ -5,6 +5,7 @@
 
 #include <boost/json/value.hpp>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -17,6 +18,7 @@ struct sim_request {
   std::string target;                          // raw request-target, e.g. "/alloy/x?y=1"
   std::map<std::string, std::string> headers;  // names lower-cased; last value wins
   std::string body;
+  unsigned short peer_port = 0;  // the client's TCP port (tells client processes apart)
 
   const std::string* header(const std::string& lower_name) const {
     auto it = headers.find(lower_name);
@@ -34,6 +36,9 @@ struct sim_response {
   std::string body;
   wire_action action = wire_action::respond;
   int delay_ms = 0;  // wait this long before acting ("slow" fault)
+  // Held while the request is in flight for its invoice (sim_app's in-flight count): the
+  // server keeps the response until it has written the answer (or dropped the connection).
+  std::shared_ptr<void> in_flight;
 };
 
 // What one API handler says about a request, for the request log.
