@@ -14,8 +14,12 @@
 #include <boost/system/system_error.hpp>
 #include <boost/test/unit_test.hpp>
 #include <chrono>
+#include <csignal>
+#include <fstream>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -124,6 +128,25 @@ void wait_for_loss(net::any_io_executor ex, pg_connection& c, bool& lost) {
         }
       },
       net::detached);
+}
+
+// The bytes queued in the kernel, not yet acknowledged, on our TCP connection from
+// 127.0.0.1:`local` to port `remote` (/proc/net/tcp's tx_queue); -1 if there is none.
+long unsent_bytes(int local, int remote) {
+  std::ifstream f("/proc/net/tcp");
+  std::string line;
+  std::getline(f, line);  // header
+  while (std::getline(f, line)) {
+    std::istringstream in(line);
+    std::string sl, local_addr, remote_addr, state, queues;
+    in >> sl >> local_addr >> remote_addr >> state >> queues;
+    auto port = [](const std::string& a) {
+      return std::stoi(a.substr(a.find(':') + 1), nullptr, 16);
+    };
+    if (port(local_addr) == local && port(remote_addr) == remote)
+      return std::stol(queues.substr(0, queues.find(':')), nullptr, 16);
+  }
+  return -1;
 }
 
 // Spawns a query on `c`; `done` becomes true when it has succeeded.
@@ -533,13 +556,36 @@ BOOST_AUTO_TEST_CASE(large_results_and_large_parameters) {
             value(r, "pad", i) == std::string(200, static_cast<char>('A' + n % 26));
     }
     BOOST_TEST(all);
-    // 8 MB in one parameter: more than the socket takes at once (PQflush answers 1).
-    std::string big(8 << 20, 'x');
+    // 32 MB in one parameter to a server process that is stopped (SIGSTOP) while we send:
+    // more than the socket buffers on both sides hold, so PQflush answers 1 and the call
+    // must wait for the socket to take more, until the server reads again (SIGCONT).
+    auto who = co_await c->query("SELECT pg_backend_pid() AS pid, inet_client_port() AS port");
+    const pid_t backend = std::stoi(value(who, "pid"));
+    const int client_port = std::stoi(value(who, "port"));
+    struct resume_guard {
+      pid_t pid;
+      ~resume_guard() { ::kill(pid, SIGCONT); }
+    } resume{backend};
+    BOOST_REQUIRE_EQUAL(::kill(backend, SIGSTOP), 0);
+    std::string big(32 << 20, 'x');
     for (std::size_t i = 0; i < big.size(); i += 4096) big[i] = static_cast<char>('a' + i % 26);
-    auto len = co_await c->query("SELECT length($1) AS n, md5($1) AS h", args(big));
-    BOOST_TEST(value(len, "n") == std::to_string(big.size()));
+    std::optional<pg_result> len;
+    net::co_spawn(
+        ex,
+        [&]() -> net::awaitable<void> {
+          len = co_await c->query("SELECT length($1) AS n, md5($1) AS h", args(big));
+        },
+        net::detached);
+    BOOST_REQUIRE(co_await eventually([&]() -> net::awaitable<bool> {
+      co_return unsent_bytes(client_port, s.port()) >= (1 << 20);  // the server reads nothing
+    }));
+    BOOST_TEST(!len.has_value());
+    ::kill(backend, SIGCONT);
+    BOOST_REQUIRE(
+        co_await eventually([&]() -> net::awaitable<bool> { co_return len.has_value(); }));
+    BOOST_TEST(value(*len, "n") == std::to_string(big.size()));
     auto h = co_await c->query("SELECT md5($1) AS h", args(big));
-    BOOST_TEST(value(h, "h") == value(len, "h"));
+    BOOST_TEST(value(h, "h") == value(*len, "h"));
     BOOST_TEST(value(h, "h").size() == 32u);
   });
 }
