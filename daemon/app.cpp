@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <system_error>
 
+#include "config/cluster.hpp"
 #include "config/load.hpp"
 #include "daemon/engine.hpp"
 #include "daemon/log.hpp"
@@ -83,6 +84,9 @@ int app::run() {
                    .reason = "refused: " + loaded.errors.front()});
       } else if (loaded.value->spool_dir != eng.config().spool_dir) {
         log(level::error, "reload refused: spool_dir cannot change while running (restart)");
+      } else if (auto why =
+                     config::cluster_change_refused(eng.config().cluster, loaded.value->cluster)) {
+        log(level::error, "reload refused: " + *why);
       } else {
         for (auto& w : loaded.warnings) log(level::warning, w);
         try {

@@ -10,6 +10,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "daemon/cluster/link.hpp"
 #include "daemon/engine.hpp"
 #include "daemon/log.hpp"
 #include "daemon/transport/transport_errors.hpp"
@@ -46,6 +47,7 @@ void clear_marker(held_job& h) {
 }  // namespace
 
 void engine::wake(backend_runtime& b) {
+  b.woken = true;
   b.wake.cancel();
   for (auto* t : b.gate_waiters) t->cancel();
 }
@@ -55,6 +57,7 @@ net::awaitable<void> engine::dispatch(std::string name) {
   if (!b) co_return;
   b->dispatching = true;
   while (!stopping_ && !b->removed) {
+    b->woken = false;
     const auto now = steady::now();
     const auto wall = wall_now();
     std::optional<steady::time_point> until;  // none: sleep until woken
@@ -67,6 +70,18 @@ net::awaitable<void> engine::dispatch(std::string name) {
       // Until an answer shows the credentials work, one request at a time: wrong
       // credentials reach the server once, not `concurrency` times.
       if (!b->verified && b->dispatched >= 1) break;
+      if (clustered()) {
+        // The cluster's claim checks the shared quota, pauses and concurrency; polled (and
+        // woken by NOTIFY) when it has nothing.
+        if (!cluster_->db()) break;  // woken when the database is back
+        const bool took = co_await cluster_take(name);
+        b = find(name);
+        if (!took) {
+          until = steady::now() + std::chrono::seconds(2);
+          break;
+        }
+        continue;
+      }
       // Tokens are spent at the write gate (see deliver); here we only avoid taking jobs
       // while the backend is paused or out of tokens.
       auto slot = b->pace.next_start(now);
@@ -84,6 +99,7 @@ net::awaitable<void> engine::dispatch(std::string name) {
       ++b->dispatched;
       net::co_spawn(io_, deliver(name, *job, role), report_crash);
     }
+    if (clustered() && b->woken) continue;  // woken while a claim ran: look again
     if (until)
       b->wake.expires_at(*until);
     else
@@ -153,7 +169,7 @@ net::awaitable<void> engine::deliver(std::string backend, std::string name, send
                       const std::vector<std::string>& carried) {
     if (v.step == next_step::requeue && health == health_effect::abandoned) {
       // No verdict: the job stays in active/ (recovered at the next start) or is tried again.
-      queue_.reschedule(name, wall_now());
+      requeue(name, wall_now());
       abandon();
       return;
     }
@@ -240,7 +256,7 @@ net::awaitable<void> engine::deliver(std::string backend, std::string name, send
   jobs::job to_send = job;
   if (merged) to_send.update = std::move(*merged);
   std::vector<std::string> carried;
-  if (b->cfg.fold && !unsafe && !job.merge && !h.no_fold)
+  if (b->cfg.fold && !unsafe && !job.merge && !h.no_fold && !h.cluster)
     carried = fold_behind(*b, name, to_send.update);
 
   // 4. An unsafe write is marked durably first, with the invoice as read before it.
@@ -249,14 +265,23 @@ net::awaitable<void> engine::deliver(std::string backend, std::string name, send
   if (unsafe) {
     h.state.sending_unsafe = true;
     h.state.read_before = before;
-    auto st = spool_.record(name, h.state);
-    if (st.ok()) st = spool_.sync();
-    if (!st.ok()) {
-      h.state.sending_unsafe = false;
-      spool_failed(*st.error);
-      queue_.reschedule(name, wall_now() + std::chrono::seconds(5));
-      abandon();
-      co_return;
+    if (h.cluster) {
+      if (!co_await cluster_mark(name)) {
+        h.state.sending_unsafe = false;
+        requeue(name, wall_now() + std::chrono::seconds(5));
+        abandon();
+        co_return;
+      }
+    } else {
+      auto st = spool_.record(name, h.state);
+      if (st.ok()) st = spool_.sync();
+      if (!st.ok()) {
+        h.state.sending_unsafe = false;
+        spool_failed(*st.error);
+        queue_.reschedule(name, wall_now() + std::chrono::seconds(5));
+        abandon();
+        co_return;
+      }
     }
   }
 
@@ -347,6 +372,10 @@ void engine::act(backend_runtime& b, const std::string& name, held_job& h, const
     b.stats.last_error_at = wall;
   }
   if (v.retried) ++b.stats.retried_total;
+  if (h.cluster) {
+    cluster_act(b, name, h, v, http_status);
+    return;
+  }
 
   switch (v.step) {
     case next_step::delivered:
@@ -445,7 +474,7 @@ net::awaitable<engine::exchange_result> engine::exchange(std::string backend, st
   const bool own_bucket = read && b->adapter->reads_paced_separately();
   bool started = false;  // passed the gate: a token was spent
   // The gate: wait for a token (and any pause) once the connection is ready.
-  auto gate = [this, backend, role, own_bucket, &started]() -> net::awaitable<bool> {
+  auto gate = [this, backend, name, role, own_bucket, read, &started]() -> net::awaitable<bool> {
     for (;;) {
       backend_runtime* rt = find(backend);
       pacer& p = own_bucket ? rt->read_pace : rt->pace;
@@ -453,6 +482,15 @@ net::awaitable<engine::exchange_result> engine::exchange(std::string backend, st
       // Suspended while this request waited (another answer refused the credentials): hold
       // it back rather than send the same credentials again.
       if (role == send_role::normal && !rt->health.may_send(at)) co_return false;
+      if (clustered()) {
+        // The cluster's bucket instead of the node's: the lease, then the shared token.
+        if (!co_await cluster_gate(backend, name, read)) co_return false;
+        rt = find(backend);
+        (own_bucket ? rt->read_pace : rt->pace).on_start(steady::now());
+        rt->starts.push_back(wall_now());
+        started = true;
+        co_return true;
+      }
       auto slot = p.next_start(at);
       if (slot.reason == wait_reason::none || slot.reason == wait_reason::concurrency) {
         p.on_start(at);
@@ -568,6 +606,9 @@ void engine::pace_after_answer(backend_runtime& b, pacer& p, const backends::out
   const auto after = p.paused_until(now);
   if (after && (!before || *after > *before + std::chrono::milliseconds(100))) {
     b.pause_reason = why;
+    if (clustered())  // the vendor's quota is per credential: every node pauses
+      cluster_pause(b, &p == &b.read_pace,
+                    std::chrono::duration_cast<std::chrono::milliseconds>(*after - now), why);
     log(capped ? level::warning : level::notice,
         "backend " + b.cfg.name + ": paused for " +
             std::to_string(

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "daemon/cluster/link.hpp"
 #include "daemon/log.hpp"
 #include "daemon/transport/https_client.hpp"
 #include "daemon/watcher.hpp"
@@ -39,7 +40,8 @@ engine::engine(net::io_context& io, config::config cfg, engine_options opts)
       opts_(std::move(opts)),
       window_(std::max<std::size_t>(2, opts_.window)),
       rescan_timer_(io),
-      status_timer_(io) {
+      status_timer_(io),
+      cluster_timer_(io) {
   if (!opts_.now) opts_.now = [] { return clock::now(); };
   if (!opts_.make_client)
     opts_.make_client = [](net::any_io_executor ex, const config::backend& b) {
@@ -64,7 +66,7 @@ void engine::kick() {
 std::size_t engine::in_flight() const {
   std::size_t n = 0;
   for (auto& [name, b] : backends_) n += static_cast<std::size_t>(b->dispatched);
-  return n;
+  return n + static_cast<std::size_t>(finishing_turns_);
 }
 
 backend_runtime* engine::find(const std::string& name) {
@@ -105,6 +107,7 @@ void engine::start() {
   incoming_watch_ = watcher_->add((std::filesystem::path(cfg_.spool_dir) / "incoming").string());
   control_watch_ = watcher_->add((std::filesystem::path(cfg_.spool_dir) / "control").string());
   net::co_spawn(io_, watcher_->run(), report_crash);
+  if (cfg_.cluster) cluster_start();
   for (auto& [name, b] : backends_) net::co_spawn(io_, dispatch(name), report_crash);
 
   // Periodic rescan (inotify is only a hint) and pruning.
@@ -158,7 +161,8 @@ void engine::check_control() {
     b->health.resume();
     b->pace.clear_pauses();  // a pause the server set ends too
     b->read_pace.clear_pauses();
-    b->verified = false;  // one request first, as after a start
+    b->verified = false;                       // one request first, as after a start
+    if (clustered()) cluster_resume(backend);  // the cluster's suspension and pauses too
     log(level::notice, "backend " + backend + ": resumed by operator");
     event({.event = log_event::resumed,
            .ts = wall_now(),
@@ -174,6 +178,7 @@ void engine::stop(std::chrono::milliseconds grace, std::function<void()> done) {
   if (watcher_) watcher_->stop();
   rescan_timer_.cancel();
   status_timer_.cancel();
+  cluster_timer_.cancel();
   for (auto& [n, b] : backends_) b->wake.cancel();
   if (in_flight() == 0) {
     auto f = std::move(on_drained_);
@@ -238,6 +243,7 @@ void engine::reload(config::config next) {
   }
   cfg_ = std::move(next);
   parked_.clear();  // a backend may have come back
+  if (clustered()) net::co_spawn(io_, cluster_define(), report_crash);
   std::string msg = "configuration reloaded: " + std::to_string(added) + " backends added, " +
                     std::to_string(changed) + " updated, " + std::to_string(removed) + " removed";
   log(level::notice, msg);

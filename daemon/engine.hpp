@@ -20,6 +20,7 @@
 #include "config/config.hpp"
 #include "daemon/admission.hpp"
 #include "daemon/backend_health.hpp"
+#include "daemon/cluster/store.hpp"
 #include "daemon/job_queue.hpp"
 #include "daemon/pacer.hpp"
 #include "daemon/status/status_log.hpp"
@@ -28,6 +29,10 @@
 #include "daemon/verdict.hpp"
 #include "jobs/job.hpp"
 #include "jobs/spool.hpp"
+
+namespace reconcilerd::cluster {
+class link;
+}
 
 namespace reconcilerd::daemon {
 
@@ -40,6 +45,16 @@ struct final_move {
   std::optional<int> http_status;
 };
 
+// A job claimed from the cluster database (cluster mode): its fenced lane, whose file it
+// is, and until when this node may write for it (renewed; a lost lease stops the write).
+struct cluster_hold {
+  cluster::ticket lane;
+  std::string origin;
+  std::string file_name;
+  std::chrono::steady_clock::time_point lease_until;
+  bool lost = false;
+};
+
 // The one record of a job the engine holds in memory: what it says, its delivery state,
 // where its file is, and — when the spool could not make its final move yet (ENOSPC, EIO)
 // — that move, retried until it succeeds (the file stays in active/ meanwhile). The job
@@ -50,7 +65,8 @@ struct held_job {
   bool in_deferred = false;  // the file is in deferred/ (else active/)
   bool safe_to_repeat = true;
   std::optional<final_move> settling;
-  bool no_fold = false;  // a folded request carrying it was refused: it goes alone
+  bool no_fold = false;                 // a folded request carrying it was refused: it goes alone
+  std::optional<cluster_hold> cluster;  // claimed from the cluster (key "<origin>/<file>")
 };
 
 struct backend_runtime {
@@ -66,6 +82,7 @@ struct backend_runtime {
   boost::asio::steady_timer wake;  // the dispatcher sleeps on it; cancel() wakes it
   bool removed = false;            // gone from the config: no new starts
   bool dispatching = false;
+  bool woken = false;       // wake() while the dispatcher was not asleep (a cluster claim ran)
   int dispatched = 0;       // deliveries under way (at most cfg.concurrency)
   bool verified = false;    // an answer has shown the credentials work (else: one at a time)
   unsigned generation = 0;  // bumped by every reload
@@ -158,6 +175,40 @@ class engine {
   void pace_after_answer(backend_runtime& b, pacer& p, const backends::outcome& o, int http_status,
                          std::chrono::steady_clock::time_point now);
 
+  // --- cluster mode (cluster_mode.cpp): jobs go through the cluster database
+  bool clustered() const { return cluster_ != nullptr; }
+  void cluster_start();
+  void cluster_up();  // connected: bucket settings, pending submissions, finished files
+  boost::asio::awaitable<void> cluster_define();  // this node's backend settings
+  void cluster_resume(const std::string& backend);
+  void cluster_submit(jobs::claimed& c, const jobs::job& j);
+  void request_submit();
+  boost::asio::awaitable<void> submit_pending();
+  // Claims one job of `b` and starts its delivery; false: none now.
+  boost::asio::awaitable<bool> cluster_take(std::string backend);
+  // The write gate's cluster part: the lease (with a margin) and the shared token.
+  boost::asio::awaitable<bool> cluster_gate(std::string backend, std::string name, bool read);
+  boost::asio::awaitable<bool> cluster_mark(std::string name);
+  void cluster_act(backend_runtime& b, const std::string& name, held_job& h, const verdict& v,
+                   std::optional<int> http_status);
+  // Ends this node's turn with the job (the record leaves memory; the database is told,
+  // retried while it is away).
+  void cluster_end(const std::string& name, cluster::end_state s, clock::time_point next,
+                   std::string outcome);
+  boost::asio::awaitable<void> cluster_finish(cluster::ticket t, cluster::end_state s,
+                                              std::string delivery, clock::time_point next,
+                                              std::string outcome, std::string name);
+  void cluster_pause(backend_runtime& b, bool read, std::chrono::milliseconds d,
+                     const std::string& why);
+  void cluster_suspend(const std::string& backend, const std::string& why);
+  boost::asio::awaitable<void> cluster_loop();  // lease renewal, polling
+  void request_finish_files();
+  boost::asio::awaitable<void> finish_files();
+  void cluster_db_error(const std::exception& e);
+  // Requeue (single node) or give the job back to the cluster, due at `when`.
+  void requeue(const std::string& name, clock::time_point when);
+  std::size_t in_memory() const { return held_.size() + to_submit_.size(); }
+
   // --- shared helpers
   void request_sync();  // group commit: one spool.sync() after this loop turn
   void bury(const std::string& name, held_job& h, jobs::dead_category cat, std::string message,
@@ -213,6 +264,15 @@ class engine {
   boost::asio::steady_timer rescan_timer_;
   boost::asio::steady_timer status_timer_;
   std::unique_ptr<class watcher> watcher_;
+
+  // Cluster mode
+  std::unique_ptr<cluster::link> cluster_;
+  std::vector<cluster::new_job> to_submit_;  // claimed into active/, not yet in the database
+  bool submitting_ = false;
+  bool finishing_files_ = false;
+  bool finish_again_ = false;
+  int finishing_turns_ = 0;  // results on their way to the database
+  boost::asio::steady_timer cluster_timer_;
 };
 
 }  // namespace reconcilerd::daemon

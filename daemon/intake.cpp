@@ -126,13 +126,13 @@ void engine::intake() {
     if (now < *intake_paused_until_) return;
     intake_paused_until_.reset();  // try again; the episode ends at the next good write
   }
-  if (held_.size() >= window_) return;
+  if (in_memory() >= window_) return;
   // Files found by a scan come before the reported ones: they arrived earlier (start-up),
   // or their events were lost — then the scan waits until the reported ones are taken.
   if (scanned_.empty() && scan_due_ && (!arrivals_lost_ || arrived_.empty())) scan_incoming();
   // Small batches: between two batches the loop serves deliveries and timers, so a huge
   // backlog neither delays the first request nor bunches paced requests together.
-  const std::size_t room = std::min<std::size_t>(window_ - held_.size(), intake_batch);
+  const std::size_t room = std::min<std::size_t>(window_ - in_memory(), intake_batch);
   std::vector<std::string> names;
   while (names.size() < room && !scanned_.empty()) {
     names.push_back(std::move(scanned_.front()));
@@ -190,7 +190,7 @@ void engine::intake() {
     if (auto st = spool_.sync(); !st.ok()) spool_failed(*st.error);
   }
   // More waiting than this batch took: come back after this turn.
-  if (held_.size() < window_ && !intake_paused_until_ &&
+  if (in_memory() < window_ && !intake_paused_until_ &&
       (!scanned_.empty() || !arrived_.empty() || (scan_due_ && !names.empty())))
     request_intake();
 }
@@ -215,7 +215,7 @@ void engine::admit_claimed(jobs::claimed& c, job_source source) {
     if (f.backend_configured && source == job_source::incoming)
       f.validation_error =
           j->merge ? b->adapter->validate_merge(j->update) : b->adapter->validate(j->update);
-    f.backend_full = queue_.size(j->backend) >= backend_cap();
+    f.backend_full = !clustered() && queue_.size(j->backend) >= backend_cap();
   }
   f.sending_unsafe = c.state.sending_unsafe;
   f.read_before = !c.state.read_before.empty();
@@ -241,6 +241,11 @@ void engine::admit_claimed(jobs::claimed& c, job_source source) {
     case admission::skip:
     case admission::queue:
       break;
+  }
+  if (clustered() && d.what == admission::queue) {
+    // Into the cluster database; the file stays in active/ until some node finishes it.
+    cluster_submit(c, *j);
+    return;
   }
   if (source == job_source::deferred) {
     // A deferred job waits in deferred/ (its schedule is in its state).

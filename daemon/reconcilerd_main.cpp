@@ -10,6 +10,7 @@
 #include <iostream>
 #include <string>
 
+#include "config/cluster.hpp"
 #include "config/load.hpp"
 #include "daemon/app.hpp"
 #include "daemon/log.hpp"
@@ -80,7 +81,8 @@ int main(int argc, char** argv) {
         daemon::log(daemon::level::error, *problem);
         return ex_config;
       }
-      std::cout << config_path << ": OK (" << loaded.value->backends.size() << " backends)\n";
+      std::cout << config_path << ": OK (" << loaded.value->backends.size() << " backends)\n"
+                << config::describe_cluster(loaded.value->cluster) << "\n";
       return 0;
     }
     daemon::app app(std::move(*loaded.value), creds ? creds : "");

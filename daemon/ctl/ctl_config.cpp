@@ -1,4 +1,5 @@
-// Rewrites backends.<name>.{key,key_file,key_credential} to `key: <redacted>` with
+// Rewrites backends.<name>.{key,key_file,key_credential} (and cluster.database_password*)
+// to `key: <redacted>` with
 // yaml-cpp, then validates the result with the normal loader.
 #include "daemon/ctl/ctl_config.hpp"
 
@@ -58,6 +59,19 @@ config::load_result load_config_redacted(const std::string& path) {
     if (root.IsMap() && root["backends"] && root["backends"].IsMap())
       for (auto it = root["backends"].begin(); it != root["backends"].end(); ++it)
         redact_map(it->second);
+    // cluster.database_password{,_file,_credential}: reconcilerctl never connects to the
+    // database, and need not be able to read the daemon's password file.
+    if (root.IsMap() && root["cluster"] && root["cluster"].IsMap()) {
+      YAML::Node cluster = root["cluster"];
+      bool had = false;
+      for (const char* k :
+           {"database_password", "database_password_file", "database_password_credential"})
+        if (cluster[k]) {
+          cluster.remove(k);
+          had = true;
+        }
+      if (had) cluster["database_password"] = std::string(redacted_secret);
+    }
     YAML::Emitter emitter;
     emitter << root;
     redacted_text = emitter.c_str();

@@ -205,10 +205,7 @@ BOOST_AUTO_TEST_SUITE(cluster_nodes)
 // spools while it is held: all are in the database before the lane is free again), and
 // seven invoices in arrival order (job k of each dropped into another spool than job k-1,
 // after job k-1 is in the database). 63 jobs per backend, 126 in all.
-// Disabled: enabled when the cluster engine (branch cluster-engine: intake into rd_jobs,
-// fenced lanes, the shared GCRA token, the origin node finishing its files) lands on main.
-BOOST_AUTO_TEST_CASE(three_nodes_deliver_every_job_once_in_order_within_one_shared_quota,
-                     *boost::unit_test::disabled()) {
+BOOST_AUTO_TEST_CASE(three_nodes_deliver_every_job_once_in_order_within_one_shared_quota) {
   temp_dir dir;
   cluster_options opts;
   opts.sim_config = sim_config(
@@ -331,10 +328,7 @@ BOOST_AUTO_TEST_CASE(three_nodes_deliver_every_job_once_in_order_within_one_shar
 // across nodes), every write answered 1.5 s late. A node is killed while a request of it is
 // held; the invoices it held must move on after about the lease, not before it; its files
 // are delivered by the others and moved to its done/ when it is back.
-// Disabled: enabled when the cluster engine (reaper of expired leases; the origin node
-// finishing files delivered by others) lands on main.
-BOOST_AUTO_TEST_CASE(a_node_killed_mid_request_its_invoices_move_on_after_the_lease,
-                     *boost::unit_test::disabled()) {
+BOOST_AUTO_TEST_CASE(a_node_killed_mid_request_its_invoices_move_on_after_the_lease) {
   temp_dir dir;
   cluster_options opts;
   opts.sim_config = sim_config({"campfire"}, 1500);
@@ -444,10 +438,7 @@ BOOST_AUTO_TEST_CASE(a_node_killed_mid_request_its_invoices_move_on_after_the_le
 // some node, which is stopped at once and kept stopped until another node has taken the job
 // over and delivered all three. More jobs meanwhile: invoices 42 and 43 through the running
 // nodes, invoice 44 into the stopped node's spool (taken when it continues).
-// Disabled: enabled when the cluster engine (fenced results, lease renewal, the reaper)
-// lands on main.
-BOOST_AUTO_TEST_CASE(a_node_stopped_past_its_lease_is_fenced_when_it_continues,
-                     *boost::unit_test::disabled()) {
+BOOST_AUTO_TEST_CASE(a_node_stopped_past_its_lease_is_fenced_when_it_continues) {
   temp_dir dir;
   cluster_options opts;
   opts.sim_config = sim_config({"campfire"}, 1500);
@@ -561,10 +552,7 @@ BOOST_AUTO_TEST_CASE(a_node_stopped_past_its_lease_is_fenced_when_it_continues,
 // Per backend six invoices with five jobs each, an invoice's jobs into one spool in order;
 // once jobs flow the database is stopped, more jobs (two more invoices per backend) are
 // dropped while every node has noticed, then it is started again.
-// Disabled: enabled when the cluster engine (the database connection's loss and recovery:
-// logged once each, intake into active/ while it is away) lands on main.
-BOOST_AUTO_TEST_CASE(a_postgresql_restart_while_jobs_flow_loses_and_repeats_nothing,
-                     *boost::unit_test::disabled()) {
+BOOST_AUTO_TEST_CASE(a_postgresql_restart_while_jobs_flow_loses_and_repeats_nothing) {
   temp_dir dir;
   cluster_options opts;
   opts.sim_config = sim_config({"campfire", "alloy"}, 150);
