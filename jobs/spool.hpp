@@ -83,9 +83,13 @@ struct recover_report {
 
 // A request reconcilerctl leaves in control/ for the running daemon.
 struct control_request {
-  enum class kind { resume };  // lift the backend's suspension now
+  enum class kind {
+    resume,  // lift the backend's suspension now (in cluster mode: the cluster's)
+    retry,   // cluster mode: the dead letter `job` of node `node` back to its incoming/
+  };
   kind what = kind::resume;
-  std::string backend;
+  std::string backend;    // resume
+  std::string node, job;  // retry
 };
 
 // A spool file reconcilerctl writes or reads by the spool's path (request_resume,
@@ -193,6 +197,11 @@ class spool {
   // creates control/resume-<backend> (0640) atomically and durably (fsync of control/).
   // Error EEXIST: the same request is still waiting for the daemon.
   static spool_file request_resume(const std::filesystem::path& root, const std::string& backend);
+  // reconcilerctl retry of a dead letter of another cluster node: control/retry@<node>@<job>
+  // (node: [A-Za-z0-9._-]{1,64}; job: a valid job name). The daemon hands it to that node
+  // through the database. Error EEXIST: the same request is still waiting.
+  static spool_file request_retry(const std::filesystem::path& root, const std::string& node,
+                                  const std::string& job);
   // The daemon: removes the requests waiting in control/ and returns them (readdir order).
   // A request that cannot be removed stays and is returned by a later call.
   std::vector<control_request> take_control_requests();
@@ -207,6 +216,8 @@ class spool {
   spool_status sync();
 
  private:
+  // Creates control/<name> (empty, 0640) atomically and durably; EEXIST if it is there.
+  static spool_file request_control(const std::filesystem::path& root, const std::string& name);
   enum dir_index : int {
     d_tmp,
     d_incoming,

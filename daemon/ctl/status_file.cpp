@@ -67,6 +67,43 @@ daemon::backend_status backend_from(const json::object& o) {
   return b;
 }
 
+daemon::cluster_status cluster_from(const json::object& o) {
+  daemon::cluster_status c;
+  c.node = text(o, "node");
+  const std::string db = text(o, "database");
+  if (db != "up" && db != "down") throw std::runtime_error("cluster.database is \"" + db + "\"");
+  c.database_up = db == "up";
+  c.checked_at = optional_time(o, "checked_at");
+  c.lease_seconds = json::value_to<std::int64_t>(o.at("lease_seconds"));
+  for (auto& v : o.at("nodes").as_array()) {
+    auto& n = v.as_object();
+    c.nodes.push_back({text(n, "node"), time_at(n, "seen_at"), n.at("live").as_bool()});
+  }
+  for (auto& v : o.at("backends").as_array()) {
+    auto& b = v.as_object();
+    c.backends.push_back({text(b, "name"), u64(b, "queued"), u64(b, "running"), u64(b, "finished"),
+                          u64(b, "dead"), text(b, "paused"), text(b, "suspended")});
+  }
+  for (auto& v : o.at("jobs").as_array()) {
+    auto& j = v.as_object();
+    daemon::cluster_job_status s;
+    s.origin = text(j, "origin");
+    s.file = text(j, "file");
+    s.backend = text(j, "backend");
+    s.invoice = text(j, "invoice");
+    s.state = text(j, "state");
+    s.filed = j.at("filed").as_bool();
+    s.holder = text(j, "holder");
+    s.next_at = optional_time(j, "next_at");
+    s.finished_at = optional_time(j, "finished_at");
+    s.category = text(j, "category");
+    s.message = text(j, "message");
+    c.jobs.push_back(std::move(s));
+  }
+  c.jobs_total = u64(o, "jobs_total");
+  return c;
+}
+
 }  // namespace
 
 daemon::status_snapshot parse_status_json(const std::string& body) {
@@ -84,6 +121,9 @@ daemon::status_snapshot parse_status_json(const std::string& body) {
     s.oldest_job_age =
         std::chrono::seconds(json::value_to<std::int64_t>(o.at("oldest_job_age_seconds")));
   for (auto& b : o.at("backends").as_array()) s.backends.push_back(backend_from(b.as_object()));
+  // Absent in files of daemons older than cluster mode; null for a single node.
+  if (auto* c = o.if_contains("cluster"); c && !c->is_null())
+    s.cluster = cluster_from(c->as_object());
   return s;
 }
 

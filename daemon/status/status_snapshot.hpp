@@ -113,6 +113,52 @@ struct spool_totals {
   bool operator==(const spool_totals&) const = default;
 };
 
+// Cluster mode: the cluster as this node last read it from the database (status.json
+// "cluster"; docs/cluster.md). Jobs of every node, so reconcilerctl can show and act on them.
+struct cluster_node_status {
+  std::string node;
+  time_point seen_at{};  // its last heartbeat
+  bool live = false;     // seen within two leases
+  bool operator==(const cluster_node_status&) const = default;
+};
+
+struct cluster_backend_status {
+  std::string name;
+  std::uint64_t queued = 0;    // waiting in the database (due or not)
+  std::uint64_t running = 0;   // claimed by a node
+  std::uint64_t finished = 0;  // delivered or dead, its file not yet moved by its node
+  std::uint64_t dead = 0;      // dead letters kept for the cluster (in dead/ of their node)
+  std::string paused;          // why, while the cluster's bucket is paused
+  std::string suspended;       // why, while the backend is suspended cluster-wide
+  bool operator==(const cluster_backend_status&) const = default;
+};
+
+struct cluster_job_status {
+  std::string origin;  // the node whose spool holds the file
+  std::string file;    // the job's file name in that spool
+  std::string backend;
+  std::string invoice;
+  std::string state;   // "queued", "running", "delivered", "dead"
+  bool filed = false;  // the file is in done/ or dead/ of its node (only dead ones are kept)
+  std::string holder;  // running: the node sending it
+  std::optional<time_point> next_at;      // queued: not before
+  std::optional<time_point> finished_at;  // delivered/dead
+  std::string category, message;          // dead: as in error.json
+  bool operator==(const cluster_job_status&) const = default;
+};
+
+struct cluster_status {
+  std::string node;                      // this node
+  bool database_up = false;              // connected now
+  std::optional<time_point> checked_at;  // when the view below was read (none: never)
+  std::int64_t lease_seconds = 0;
+  std::vector<cluster_node_status> nodes;
+  std::vector<cluster_backend_status> backends;
+  std::vector<cluster_job_status> jobs;  // unfinished ones first (oldest first), then dead
+  std::uint64_t jobs_total = 0;          // in the database; `jobs` may show fewer
+  bool operator==(const cluster_status&) const = default;
+};
+
 struct status_snapshot {
   pid_t pid = 0;
   std::string version;  // PROJECT_VERSION, e.g. "0.1.0"
@@ -124,6 +170,8 @@ struct status_snapshot {
   std::optional<std::chrono::seconds> oldest_job_age;
 
   std::vector<backend_status> backends;  // in configuration order
+
+  std::optional<cluster_status> cluster;  // cluster mode only
 
   bool operator==(const status_snapshot&) const = default;
 };

@@ -53,6 +53,42 @@ std::string backend_json(const backend_status& b) {
   return o + "}";
 }
 
+std::string cluster_json(const cluster_status& c) {
+  std::string o = "{";
+  o += "\"node\":" + json_quote(c.node);
+  o += ",\"database\":" + std::string(c.database_up ? "\"up\"" : "\"down\"");
+  o += ",\"checked_at\":" + time_or_null(c.checked_at);
+  o += ",\"lease_seconds\":" + std::to_string(c.lease_seconds);
+  o += ",\"nodes\":[";
+  for (std::size_t i = 0; i < c.nodes.size(); ++i) {
+    auto& n = c.nodes[i];
+    o += std::string(i ? "," : "") + "{\"node\":" + json_quote(n.node) +
+         ",\"seen_at\":" + json_quote(jobs::rfc3339_ms(n.seen_at)) +
+         ",\"live\":" + (n.live ? "true" : "false") + "}";
+  }
+  o += "],\"backends\":[";
+  for (std::size_t i = 0; i < c.backends.size(); ++i) {
+    auto& b = c.backends[i];
+    o += std::string(i ? "," : "") + "{\"name\":" + json_quote(b.name) +
+         ",\"queued\":" + num(b.queued) + ",\"running\":" + num(b.running) +
+         ",\"finished\":" + num(b.finished) + ",\"dead\":" + num(b.dead) +
+         ",\"paused\":" + json_quote(b.paused) + ",\"suspended\":" + json_quote(b.suspended) + "}";
+  }
+  o += "],\"jobs\":[";
+  for (std::size_t i = 0; i < c.jobs.size(); ++i) {
+    auto& j = c.jobs[i];
+    o += std::string(i ? "," : "") + "{\"origin\":" + json_quote(j.origin) +
+         ",\"file\":" + json_quote(j.file) + ",\"backend\":" + json_quote(j.backend) +
+         ",\"invoice\":" + json_quote(j.invoice) + ",\"state\":" + json_quote(j.state) +
+         ",\"filed\":" + (j.filed ? "true" : "false") + ",\"holder\":" + json_quote(j.holder) +
+         ",\"next_at\":" + time_or_null(j.next_at) +
+         ",\"finished_at\":" + time_or_null(j.finished_at) +
+         ",\"category\":" + json_quote(j.category) + ",\"message\":" + json_quote(j.message) + "}";
+  }
+  o += "],\"jobs_total\":" + num(c.jobs_total);
+  return o + "}";
+}
+
 }  // namespace
 
 std::string to_status_json(const status_snapshot& s) {
@@ -70,7 +106,8 @@ std::string to_status_json(const status_snapshot& s) {
   o += ",\"backends\":[";
   for (std::size_t i = 0; i < s.backends.size(); ++i)
     o += (i ? "," : "") + backend_json(s.backends[i]);
-  return o + "]}\n";
+  o += "],\"cluster\":" + (s.cluster ? cluster_json(*s.cluster) : std::string("null"));
+  return o + "}\n";
 }
 
 }  // namespace reconcilerd::daemon

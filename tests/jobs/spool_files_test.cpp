@@ -161,6 +161,45 @@ BOOST_AUTO_TEST_CASE(resume_requests_reach_the_daemon_once) {
   BOOST_TEST(daemon.take_control_requests().size() == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(retry_requests_for_another_node_reach_the_daemon_once) {
+  temp_dir t;
+  const fs::path root = t / "spool";
+  rj::spool daemon(root);
+  auto r = rj::spool::request_retry(root, "node-b", "inv-7.json");
+  BOOST_TEST(!r.error);
+  BOOST_TEST(r.path == root / "control" / "retry@node-b@inv-7.json");
+  BOOST_TEST(mode_of(r.path) == 0640u);
+  auto again = rj::spool::request_retry(root, "node-b", "inv-7.json");
+  BOOST_REQUIRE(again.error);
+  BOOST_TEST(again.error->code.value() == EEXIST);
+  BOOST_TEST(!rj::spool::request_resume(root, "books").error);
+  const std::string long_node(65, 'n');
+  for (auto [node, job] : std::vector<std::pair<std::string, std::string>>{{"", "a.json"},
+                                                                           {"a@b", "a.json"},
+                                                                           {long_node, "a.json"},
+                                                                           {"..", "a.json"},
+                                                                           {"node-b", "../x"},
+                                                                           {"node-b", "a@b"},
+                                                                           {"node-b", ""}}) {
+    BOOST_TEST_CONTEXT(node << " " << job) {
+      auto e = rj::spool::request_retry(root, node, job);
+      BOOST_REQUIRE(e.error);
+      BOOST_TEST(e.error->code.value() == EINVAL);
+    }
+  }
+  write_file(root / "control" / "retry@no-at-sign", "");  // not understood: removed, ignored
+  auto taken = daemon.take_control_requests();
+  BOOST_REQUIRE(taken.size() == 2u);
+  std::sort(taken.begin(), taken.end(),
+            [](auto& a, auto& b) { return static_cast<int>(a.what) < static_cast<int>(b.what); });
+  BOOST_TEST((taken[0].what == rj::control_request::kind::resume));
+  BOOST_TEST(taken[0].backend == "books");
+  BOOST_TEST((taken[1].what == rj::control_request::kind::retry));
+  BOOST_TEST(taken[1].node == "node-b");
+  BOOST_TEST(taken[1].job == "inv-7.json");
+  BOOST_TEST(names_in(root / "control").empty());
+}
+
 BOOST_AUTO_TEST_CASE(read_only_spool_reads_and_creates_nothing) {
   temp_dir t;
   const fs::path root = t / "spool";

@@ -82,7 +82,7 @@ BOOST_AUTO_TEST_CASE(golden_status_json) {
       R"("rejected_total":0,"retried_total":0,"throttled_total":0,"current_rate":0,)"
       R"("rate":"150/min","last_error":"","last_error_at":null,)"
       R"("latency":{"bounds":[0.05,0.1,0.25,0.5,1,2.5,5,10],"counts":[0,0,0,0,0,0,0,0,0],)"
-      R"("count":0,"sum_seconds":0}}]})"
+      R"("count":0,"sum_seconds":0}}],"cluster":null})"
       "\n";
   BOOST_TEST(rd::to_status_json(fixed_snapshot()) == expected);
 }
@@ -92,8 +92,56 @@ BOOST_AUTO_TEST_CASE(empty_snapshot_has_nulls) {
   BOOST_TEST(rd::to_status_json(s) ==
              R"({"schema":1,"pid":0,"version":"","started_at":"1970-01-01T00:00:00.000Z",)"
              R"("generated_at":"1970-01-01T00:00:00.000Z","spool":{"incoming":0,"active":0,)"
-             R"("deferred":0,"done":0,"dead":0},"oldest_job_age_seconds":null,"backends":[]})"
+             R"("deferred":0,"done":0,"dead":0},"oldest_job_age_seconds":null,"backends":[],)"
+             R"("cluster":null})"
              "\n");
+}
+
+BOOST_AUTO_TEST_CASE(golden_cluster_section) {
+  rd::status_snapshot s;
+  rd::cluster_status c;
+  c.node = "node-a";
+  c.database_up = true;
+  c.checked_at = at("2026-11-01T11:30:04.000Z");
+  c.lease_seconds = 30;
+  c.nodes = {{"node-a", at("2026-11-01T11:30:03.000Z"), true},
+             {"node-b", at("2026-11-01T11:20:00.000Z"), false}};
+  c.backends = {{"books", 3, 1, 2, 1, "", "HTTP 401: \"token\" refused"}};
+  rd::cluster_job_status running;
+  running.origin = "node-b";
+  running.file = "inv-7.json";
+  running.backend = "books";
+  running.invoice = "7";
+  running.state = "running";
+  running.holder = "node-a";
+  rd::cluster_job_status dead;
+  dead.origin = "node-a";
+  dead.file = "inv-8.json";
+  dead.backend = "books";
+  dead.invoice = "8";
+  dead.state = "dead";
+  dead.filed = true;
+  dead.finished_at = at("2026-11-01T11:00:00.000Z");
+  dead.category = "rejected";
+  dead.message = "HTTP 400: due_date";
+  c.jobs = {running, dead};
+  c.jobs_total = 7;
+  s.cluster = c;
+  const std::string text = rd::to_status_json(s);
+  const std::string expected =
+      R"("cluster":{"node":"node-a","database":"up","checked_at":"2026-11-01T11:30:04.000Z",)"
+      R"("lease_seconds":30,"nodes":[{"node":"node-a","seen_at":"2026-11-01T11:30:03.000Z",)"
+      R"("live":true},{"node":"node-b","seen_at":"2026-11-01T11:20:00.000Z","live":false}],)"
+      R"("backends":[{"name":"books","queued":3,"running":1,"finished":2,"dead":1,"paused":"",)"
+      R"("suspended":"HTTP 401: \"token\" refused"}],"jobs":[{"origin":"node-b",)"
+      R"("file":"inv-7.json","backend":"books","invoice":"7","state":"running","filed":false,)"
+      R"("holder":"node-a","next_at":null,"finished_at":null,"category":"","message":""},)"
+      R"({"origin":"node-a","file":"inv-8.json","backend":"books","invoice":"8","state":"dead",)"
+      R"("filed":true,"holder":"","next_at":null,"finished_at":"2026-11-01T11:00:00.000Z",)"
+      R"("category":"rejected","message":"HTTP 400: due_date"}],"jobs_total":7}})"
+      "\n";
+  BOOST_TEST(text.substr(text.find("\"cluster\"")) == expected);
+  BOOST_TEST(boost::json::parse(text).is_object());
 }
 
 BOOST_AUTO_TEST_CASE(output_is_valid_json) {
