@@ -1,15 +1,20 @@
 // `reconcilerctl list`, `show JOB`, `retry`: the jobs in the spool, only through the spool
 // module (jobs/spool.hpp): names, states, job bytes (to show the backend and invoice id),
 // delivery state and dead-letter records from a read-only spool; the dead/ -> incoming/
-// move from a full one.
+// move from a full one. In cluster mode (docs/cluster.md) the other nodes' jobs come from
+// the local daemon's last view of the cluster (status.json, cluster_view.hpp), and their
+// dead letters are retried through control/retry@<node>@<job> requests.
 #include <algorithm>
 #include <boost/json/parse.hpp>
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <tuple>
 
+#include "daemon/ctl/cluster_view.hpp"
 #include "daemon/ctl/commands.hpp"
 #include "daemon/status/status_json_text.hpp"
+#include "daemon/status/status_time.hpp"
 #include "jobs/job_decode.hpp"
 #include "jobs/rfc3339.hpp"
 #include "jobs/spool.hpp"
@@ -27,18 +32,30 @@ constexpr const char* list_usage =
     "\n"
     "Lists jobs in the spool with their backend, invoice id, attempts, next attempt and\n"
     "last error (for dead letters: category and message). Without --state: every state\n"
-    "but done. --json prints one JSON array.\n";
+    "but done. --json prints one JSON array.\n"
+    "In cluster mode the jobs of the other nodes follow, as NODE/JOB, from the local\n"
+    "daemon's last view of the cluster (status.json): queued with a later next attempt is\n"
+    "deferred, queued and due or running is active, delivered is done; --state and\n"
+    "--backend filter them too, and --json adds a \"node\" field to every entry.\n";
 constexpr const char* show_usage =
     "usage: reconcilerctl show JOB\n"
     "\n"
     "Shows one job: where it is, its backend and invoice, attempts, first seen, last and\n"
-    "next attempt, last error, the dead-letter record if dead, and the job file itself.\n";
+    "next attempt, last error, the dead-letter record if dead, and the job file itself.\n"
+    "In cluster mode JOB may be NODE/JOB, and a JOB not in the local spool is looked up\n"
+    "among the other nodes' jobs in the local daemon's view (status.json): its node, state,\n"
+    "holder, next attempt, finish time and dead letter; the file itself is in that node's\n"
+    "spool.\n";
 constexpr const char* retry_usage =
     "usage: reconcilerctl retry JOB...\n"
     "       reconcilerctl retry --all-dead [--backend NAME]\n"
     "\n"
     "Moves dead letters back to incoming/ (their error record and delivery state are\n"
-    "removed), so the daemon tries them again from the start.\n";
+    "removed), so the daemon tries them again from the start.\n"
+    "In cluster mode JOB may be NODE/JOB: a dead letter of another node (or a JOB found\n"
+    "only as another node's dead job in status.json) is requested through\n"
+    "control/retry@NODE@JOB; that node moves it back to its incoming/ when it is up.\n"
+    "--all-dead also requests every other node's dead letter listed in status.json.\n";
 
 constexpr jobs::job_state all_states[] = {jobs::job_state::incoming, jobs::job_state::active,
                                           jobs::job_state::deferred, jobs::job_state::done,
@@ -55,7 +72,35 @@ struct job_info {
   std::optional<int> attempts;
   std::string bytes;
   std::string decode_problem;
+  std::string node;     // cluster mode: the node whose spool holds the file
+  bool remote = false;  // another node's job, from the local daemon's view of the cluster
 };
+
+std::string shown_name(const job_info& j) { return j.remote ? j.node + "/" + j.name : j.name; }
+
+// Another node's job as listed in status.json (no attempts, no content: those are in the
+// node's spool).
+job_info from_cluster(const daemon::cluster_job_status& cj, daemon::time_point now) {
+  job_info j;
+  j.name = cj.file;
+  j.node = cj.origin;
+  j.remote = true;
+  j.state = list_state_of(cj, now);
+  j.backend = cj.backend;
+  j.invoice_id = cj.invoice;
+  if (cj.next_at) {
+    j.delivery.emplace();
+    j.delivery->next_attempt = cj.next_at;
+  }
+  j.category = cj.category;
+  j.message = cj.message;
+  return j;
+}
+
+std::size_t state_order(jobs::job_state s) {
+  return static_cast<std::size_t>(std::find(std::begin(all_states), std::end(all_states), s) -
+                                  std::begin(all_states));
+}
 
 std::string text_of(const json::object& o, const char* key) {
   auto it = o.find(key);
@@ -153,10 +198,14 @@ void print_table(context& c, const std::vector<job_info>& jobs) {
   std::vector<std::array<std::string, 7>> rows;
   rows.push_back({"STATE", "JOB", "BACKEND", "INVOICE", "ATTEMPTS", "NEXT ATTEMPT", "LAST ERROR"});
   for (auto& j : jobs)
-    rows.push_back(
-        {std::string(jobs::to_string(j.state)), j.name, jobs::visible_text(or_dash(j.backend)),
-         jobs::visible_text(or_dash(j.invoice_id)), j.attempts ? std::to_string(*j.attempts) : "0",
-         next_attempt_text(j), last_error_text(j)});
+    rows.push_back({std::string(jobs::to_string(j.state)), jobs::visible_text(shown_name(j)),
+                    jobs::visible_text(or_dash(j.backend)),
+                    jobs::visible_text(or_dash(j.invoice_id)),
+                    j.remote     ? "-"
+                    : j.attempts ? std::to_string(*j.attempts)
+                                 : "0",
+                    next_attempt_text(j),
+                    j.remote ? jobs::visible_text(last_error_text(j)) : last_error_text(j)});
   std::array<std::size_t, 7> width{};
   for (auto& r : rows)
     for (std::size_t i = 0; i < r.size(); ++i) width[i] = std::max(width[i], r[i].size());
@@ -177,10 +226,12 @@ void print_json(context& c, const std::vector<job_info>& jobs) {
   for (std::size_t i = 0; i < jobs.size(); ++i) {
     auto& j = jobs[i];
     auto next = next_attempt_text(j);
-    c.out << (i ? "," : "") << "{\"job\":" << daemon::json_quote(j.name)
-          << ",\"state\":" << daemon::json_quote(jobs::to_string(j.state))
+    c.out << (i ? "," : "") << "{\"job\":" << daemon::json_quote(j.name);
+    if (!j.node.empty()) c.out << ",\"node\":" << daemon::json_quote(j.node);
+    c.out << ",\"state\":" << daemon::json_quote(jobs::to_string(j.state))
           << ",\"backend\":" << nullable(j.backend) << ",\"invoice_id\":" << nullable(j.invoice_id)
-          << ",\"attempts\":" << (j.attempts ? *j.attempts : 0)
+          << ",\"attempts\":"
+          << (j.remote ? std::string("null") : std::to_string(j.attempts ? *j.attempts : 0))
           << ",\"next_attempt\":" << (next == "-" ? "null" : daemon::json_quote(next))
           << ",\"category\":" << nullable(j.category)
           << ",\"last_error\":" << nullable(j.message.empty() ? j.decode_problem : j.message)
@@ -221,10 +272,39 @@ int cmd_list(context& c, const args_t& args) {
       found.push_back(std::move(j));
     }
   }
+  auto view = read_cluster_view(c);
+  if (view.enabled)
+    for (auto& j : found) j.node = view.node;
+  if (view.cluster) {
+    // This node's jobs are the local rows above: only the other nodes' here.
+    std::vector<job_info> others;
+    for (auto& cj : view.cluster->jobs) {
+      if (cj.origin == view.node) continue;
+      auto j = from_cluster(cj, c.now);
+      if (only ? j.state != *only : j.state == jobs::job_state::done) continue;
+      if (!backend.empty() && j.backend != backend) continue;
+      others.push_back(std::move(j));
+    }
+    std::stable_sort(others.begin(), others.end(), [](const job_info& a, const job_info& b) {
+      return std::tuple(state_order(a.state), a.node, a.name) <
+             std::tuple(state_order(b.state), b.node, b.name);
+    });
+    for (auto& j : others) found.push_back(std::move(j));
+  }
   if (as_json)
     print_json(c, found);
   else
     print_table(c, found);
+  if (!view.enabled) return success;
+  if (!view.cluster) {
+    c.err << "reconcilerctl list: the other nodes' jobs are not shown: " << view.unavailable
+          << "\n";
+    return success;
+  }
+  if (auto more = jobs_not_shown(*view.cluster); !more.empty())
+    (as_json ? c.err : c.out) << more << "\n";
+  for (auto& why : staleness(*view.cluster, c.now))
+    c.err << "reconcilerctl list: note: " << why << "\n";
   return success;
 }
 
@@ -241,20 +321,113 @@ std::string for_terminal(std::string_view text) {
   }
   return out;
 }
+
+std::string time_or_dash(const std::optional<daemon::time_point>& t) {
+  return t ? jobs::rfc3339_ms(*t) : std::string("-");
+}
+
+std::string when_seen(const cluster_view& v, const std::string& node, daemon::time_point now) {
+  auto* n = find_node(*v.cluster, node);
+  if (n == nullptr) return "not among the cluster's nodes";
+  if (n->live) return "live";
+  return "last seen " +
+         daemon::format_age(std::chrono::duration_cast<std::chrono::seconds>(now - n->seen_at)) +
+         " ago";
+}
+
+// Another node's job: what the local daemon's view says about it.
+int show_remote(context& c, const cluster_view& v, const job_ref& ref) {
+  const std::string shown = jobs::visible_text(ref.node + "/" + ref.file);
+  if (!v.cluster) {
+    c.err << "reconcilerctl show: cannot show " << shown << ": " << v.unavailable << "\n";
+    return failure;
+  }
+  auto* cj = find_cluster_job(*v.cluster, ref.node, ref.file);
+  if (cj == nullptr) {
+    auto more = jobs_not_shown(*v.cluster);
+    c.err << "reconcilerctl show: no job \"" << shown
+          << "\" among the cluster's jobs in status.json" << (more.empty() ? "" : " (" + more + ")")
+          << "\n";
+    return failure;
+  }
+  auto j = from_cluster(*cj, c.now);
+  const std::string node = jobs::visible_text(cj->origin);
+  auto& o = c.out;
+  o << "job:          " << shown << "\n";
+  o << "node:         " << node << " (" << when_seen(v, cj->origin, c.now) << ")\n";
+  o << "state:        " << jobs::visible_text(cj->state);
+  if (jobs::to_string(j.state) != cj->state) o << " (listed as " << jobs::to_string(j.state) << ")";
+  o << "\n";
+  o << "backend:      " << for_terminal(or_dash(cj->backend)) << "\n";
+  o << "invoice_id:   " << for_terminal(or_dash(cj->invoice)) << "\n";
+  o << "holder:       " << for_terminal(or_dash(cj->holder)) << "\n";
+  o << "next attempt: " << time_or_dash(cj->next_at) << "\n";
+  o << "finished at:  " << time_or_dash(cj->finished_at) << "\n";
+  o << "last error:   " << for_terminal(last_error_text(j)) << "\n";
+  const char* dir = !cj->filed ? "active/" : cj->state == "dead" ? "dead/" : "done/";
+  o << "file:         in " << node << "'s spool, " << dir << " (`reconcilerctl show "
+    << jobs::visible_text(cj->file) << "` on " << node << " shows it)\n";
+  o << "as of:        " << time_or_dash(v.cluster->checked_at);
+  if (v.cluster->checked_at)
+    o << " ("
+      << daemon::format_age(
+             std::chrono::duration_cast<std::chrono::seconds>(c.now - *v.cluster->checked_at))
+      << " ago)";
+  o << ", the local daemon's last view of the cluster\n";
+  for (auto& why : staleness(*v.cluster, c.now))
+    c.err << "reconcilerctl show: note: " << why << "\n";
+  return success;
+}
+
+std::string ambiguous(const std::vector<const daemon::cluster_job_status*>& found,
+                      const std::string& file) {
+  std::string nodes;
+  for (auto* j : found) nodes += (nodes.empty() ? "" : ", ") + j->origin;
+  return "jobs of that name are on several nodes (" + jobs::visible_text(nodes) +
+         "); give NODE/JOB, e.g. " + jobs::visible_text(found.front()->origin + "/" + file);
+}
+
 }  // namespace
 
 int cmd_show(context& c, const args_t& args) {
   if (wants_help(c, args, show_usage)) return success;
   if (args.size() != 1) return usage(c, "show", "give exactly one JOB", show_usage);
+  auto view = read_cluster_view(c);
+  auto ref = split_job_ref(args[0]);
+  std::string name = args[0];
+  if (!ref.node.empty()) {
+    if (!view.enabled) {
+      c.err << "reconcilerctl show: " << jobs::visible_text(args[0]) << ": "
+            << not_in_cluster_mode(c) << "\n";
+      return failure;
+    }
+    if (ref.node != view.node) return show_remote(c, view, ref);
+    name = ref.file;  // this node's: the local file
+  }
   auto sp = open_spool_to_read(c, "show");
   if (!sp) return failure;
-  auto st = jobs::is_valid_job_name(args[0]) ? sp->locate(args[0]) : std::nullopt;
+  auto st = jobs::is_valid_job_name(name) ? sp->locate(name) : std::nullopt;
+  if (!st && ref.node.empty() && view.cluster) {
+    auto found = jobs_of_other_nodes(*view.cluster, view.node, name);
+    if (found.size() == 1) return show_remote(c, view, {found.front()->origin, name});
+    if (found.size() > 1) {
+      c.err << "reconcilerctl show: " << jobs::visible_text(name) << ": " << ambiguous(found, name)
+            << "\n";
+      return failure;
+    }
+  }
   if (!st) {
     c.err << "reconcilerctl show: no job \"" << jobs::visible_text(args[0]) << "\" in "
-          << c.cfg.spool_dir << "\n";
+          << c.cfg.spool_dir;
+    if (view.cluster && ref.node.empty()) {
+      auto more = jobs_not_shown(*view.cluster);
+      c.err << " nor among the other nodes' jobs in status.json"
+            << (more.empty() ? "" : " (" + more + ")");
+    }
+    c.err << "\n";
     return failure;
   }
-  auto j = describe(*sp, args[0], *st);
+  auto j = describe(*sp, name, *st);
   auto t = [](const std::optional<jobs::clock_time>& v) {
     return v ? jobs::rfc3339_ms(*v) : std::string("-");
   };
@@ -298,37 +471,124 @@ int cmd_retry(context& c, const args_t& args) {
     return usage(c, "retry", "--backend goes with --all-dead", retry_usage);
   auto sp = open_spool(c, "retry");
   if (!sp) return failure;
+  auto view = read_cluster_view(c);
+  std::vector<job_ref> others_dead;  // --all-dead in cluster mode: the other nodes' letters
   if (all) {
     auto dead = sp->list(jobs::job_state::dead);
     std::sort(dead.begin(), dead.end());
     for (auto& n : dead)
       if (backend.empty() || describe(*sp, n, jobs::job_state::dead).backend == backend)
         names.push_back(n);
-    if (names.empty()) {
+    if (view.cluster) {
+      for (auto& cj : view.cluster->jobs)
+        if (cj.origin != view.node && cj.state == "dead" && cj.filed &&
+            (backend.empty() || cj.backend == backend))
+          others_dead.push_back({cj.origin, cj.file});
+      std::sort(others_dead.begin(), others_dead.end(), [](const job_ref& a, const job_ref& b) {
+        return std::tie(a.node, a.file) < std::tie(b.node, b.file);
+      });
+      if (auto more = jobs_not_shown(*view.cluster); !more.empty())
+        c.err << "reconcilerctl retry: note: " << more
+              << "; the other nodes' dead letters not listed there were not requested\n";
+    } else if (view.enabled) {
+      c.err << "reconcilerctl retry: note: the other nodes' dead letters were not requested: "
+            << view.unavailable << "\n";
+    }
+    if (names.empty() && others_dead.empty()) {
       c.out << "no dead letters" << (backend.empty() ? "" : " for backend " + backend) << "\n";
       return success;
     }
   }
   int rc = success;
-  for (auto& n : names) {
+  // A dead letter of another node: control/retry@<node>@<job> for the local daemon, which
+  // hands it to that node through the database.
+  auto request = [&](const job_ref& ref) {
+    const std::string shown = jobs::visible_text(ref.node + "/" + ref.file);
+    auto r = jobs::spool::request_retry(c.cfg.spool_dir, ref.node, ref.file);
+    if (r.error && r.error->code == std::errc::file_exists) {
+      c.out << "retry of " << shown << " already requested (" << r.path.string()
+            << " is waiting for the daemon)\n";
+    } else if (r.error) {
+      c.err << shown << ": not retried: "
+            << (r.error->code == std::errc::invalid_argument
+                    ? r.error->message
+                    : "cannot create " + r.path.string() + ": " + r.error->code.message())
+            << "\n";
+      rc = failure;
+    } else {
+      c.out << "retry of " << shown << " requested; " << jobs::visible_text(ref.node)
+            << " moves it back to its incoming/ when it is up\n";
+    }
+  };
+  // Another node's job named on the command line: why it is not requested, if it is not.
+  auto refusal = [&](const job_ref& ref) -> std::string {
+    if (!view.cluster) return {};  // no view to check against: the request waits for the daemon
+    if (find_node(*view.cluster, ref.node) == nullptr)
+      return "no node \"" + jobs::visible_text(ref.node) +
+             "\" in the cluster (nodes: " + jobs::visible_text(node_names(*view.cluster)) + ")";
+    if (auto* cj = find_cluster_job(*view.cluster, ref.node, ref.file); cj && cj->state != "dead")
+      return "it is " + jobs::visible_text(cj->state) + " in the cluster, not dead";
+    return {};
+  };
+  auto retry_other = [&](const job_ref& ref) {
+    if (auto why = refusal(ref); !why.empty()) {
+      c.err << jobs::visible_text(ref.node + "/" + ref.file) << ": not retried: " << why << "\n";
+      rc = failure;
+    } else {
+      request(ref);
+    }
+  };
+  for (auto& arg : names) {
+    std::string n = arg;
+    if (!all) {
+      auto ref = split_job_ref(arg);
+      if (!ref.node.empty()) {
+        if (!view.enabled) {
+          c.err << jobs::visible_text(arg) << ": not retried: " << not_in_cluster_mode(c) << "\n";
+          rc = failure;
+          continue;
+        }
+        if (ref.node != view.node) {
+          retry_other(ref);
+          continue;
+        }
+        n = ref.file;  // this node's: the local dead letter
+      } else if (view.cluster && !(jobs::is_valid_job_name(n) && sp->locate(n))) {
+        // Not in the local spool: another node's job of that name?
+        auto found = jobs_of_other_nodes(*view.cluster, view.node, n);
+        if (found.size() > 1) {
+          c.err << jobs::visible_text(n) << ": not retried: " << ambiguous(found, n) << "\n";
+          rc = failure;
+          continue;
+        }
+        if (found.size() == 1) {
+          retry_other({found.front()->origin, n});
+          continue;
+        }
+      }
+    }
     auto where = jobs::is_valid_job_name(n) ? sp->locate(n) : std::nullopt;
     if (where != jobs::job_state::dead) {
-      c.err << n << ": not retried: "
+      c.err << arg << ": not retried: "
             << (where ? "it is in " + std::string(jobs::to_string(*where)) + "/, not dead/"
-                      : std::string("no such job"))
+                : view.cluster && n == arg
+                    ? std::string("no such job here nor among the other nodes' jobs in "
+                                  "status.json")
+                    : std::string("no such job"))
             << "\n";
       rc = failure;
       continue;
     }
     auto r = sp->retry_dead(n);
     if (auto* e = std::get_if<jobs::spool_error>(&r)) {
-      c.err << n << ": not retried: " << e->message << "\n";
+      c.err << arg << ": not retried: " << e->message << "\n";
       rc = failure;
     } else {
       auto& now_name = std::get<std::string>(r);
-      c.out << n << ": back in incoming/" << (now_name == n ? "" : " as " + now_name) << "\n";
+      c.out << arg << ": back in incoming/" << (now_name == n ? "" : " as " + now_name) << "\n";
     }
   }
+  for (auto& ref : others_dead) request(ref);
   if (auto s = sp->sync(); !s.ok()) {
     c.err << "reconcilerctl retry: " << s.error->message << "\n";
     rc = failure;

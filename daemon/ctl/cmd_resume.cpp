@@ -1,7 +1,9 @@
 // `reconcilerctl resume BACKEND`: asks the daemon to lift a suspension through the spool
 // (spool::request_resume creates <spool_dir>/control/resume-<BACKEND> atomically; the
 // daemon watches control/, takes the request and acts). Nothing else is sent; the daemon
-// logs and status-logs "resumed".
+// logs and status-logs "resumed". In cluster mode the daemon lifts the suspension for the
+// whole cluster (it is kept in the database), so it applies to every node.
+#include "daemon/ctl/cluster_view.hpp"
 #include "daemon/ctl/commands.hpp"
 #include "jobs/spool.hpp"
 
@@ -12,7 +14,9 @@ constexpr const char* resume_usage =
     "usage: reconcilerctl resume BACKEND\n"
     "\n"
     "Lifts BACKEND's suspension (credentials refused) now instead of at the next probe:\n"
-    "creates <spool_dir>/control/resume-BACKEND, which the running daemon picks up.\n";
+    "creates <spool_dir>/control/resume-BACKEND, which the running daemon picks up.\n"
+    "In cluster mode the suspension is the cluster's: the local daemon lifts it on every\n"
+    "node.\n";
 }  // namespace
 
 int cmd_resume(context& c, const args_t& args) {
@@ -34,8 +38,12 @@ int cmd_resume(context& c, const args_t& args) {
           << request.error->code.message() << "\n";
     return failure;
   }
-  c.out << "resume of " << name << " requested; the daemon acts on it within a second"
-        << " (see `reconcilerctl status`)\n";
+  if (read_cluster_view(c).enabled)
+    c.out << "resume of " << name << " requested; the daemon acts on it within a second and"
+          << " it applies to every node of the cluster (see `reconcilerctl status`)\n";
+  else
+    c.out << "resume of " << name << " requested; the daemon acts on it within a second"
+          << " (see `reconcilerctl status`)\n";
   return success;
 }
 

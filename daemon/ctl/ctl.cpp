@@ -29,6 +29,10 @@ constexpr const char* main_usage =
     "  render FILE                              print the HTTP request a job would send\n"
     "  submit FILE...                           drop job files into the spool safely\n"
     "\n"
+    "In cluster mode status, list, show, retry and resume show and act on the whole\n"
+    "cluster, as the local daemon last saw it (status.json); other nodes' jobs are named\n"
+    "NODE/JOB.\n"
+    "\n"
     "`reconcilerctl COMMAND --help` describes a command. Exit status: 0 success,\n"
     "1 failure, 2 usage error.\n";
 
