@@ -32,6 +32,10 @@ constexpr std::size_t submit_batch = 500;
 constexpr int finished_batch = 500;
 // Without a wake-up, dispatchers look for due jobs (retries, other nodes' work) this often.
 constexpr milliseconds poll_interval{2000};
+// The cluster's view in status.json (nodes, counts, jobs) is read this often, ...
+constexpr milliseconds cluster_view_interval{5000};
+// ... with at most this many jobs.
+constexpr int cluster_view_jobs = 500;
 
 milliseconds until(clock::time_point t, clock::time_point now) {
   return std::max(milliseconds(0), std::chrono::duration_cast<milliseconds>(t - now));
@@ -46,6 +50,7 @@ void engine::cluster_start() {
   };
   h.finished = [this] { request_finish_files(); };
   h.up = [this] { cluster_up(); };
+  h.orders = [this] { request_orders(); };
   cluster_ =
       std::make_unique<cluster::link>(io_.get_executor(), *cfg_.cluster, version, std::move(h));
   cluster_->start();
@@ -59,6 +64,7 @@ void engine::cluster_up() {
         co_await cluster_define();
         request_submit();
         request_finish_files();
+        request_orders();
         for (auto& [name, b] : backends_) wake(*b);
       },
       report_crash);
@@ -450,6 +456,11 @@ net::awaitable<void> engine::cluster_loop() {
       }
       if (!stopping_) {
         request_finish_files();
+        if (!orders_out_.empty()) request_orders();
+        if (steady::now() >= cluster_view_due_) {
+          cluster_view_due_ = steady::now() + cluster_view_interval;
+          co_await refresh_cluster_view();
+        }
         for (auto& [name, b] : backends_) wake(*b);  // polling: due retries, other nodes' work
       }
     }
@@ -480,7 +491,7 @@ net::awaitable<void> engine::finish_files() {
       cluster_db_error(e);
       break;
     }
-    std::vector<std::int64_t> moved;
+    std::vector<std::int64_t> moved, buried;  // into done/, into dead/
     bool failed = false;
     for (auto& r : rows) {
       auto where = spool_.locate(r.file_name);
@@ -493,7 +504,7 @@ net::awaitable<void> engine::finish_files() {
         if (where != jobs::job_state::done && where != jobs::job_state::dead)
           log(level::warning, "cluster: job " + r.file_name + " was finished by node " +
                                   r.finished_by + " but its file is no longer in active/");
-        moved.push_back(r.job_id);
+        (r.done ? moved : buried).push_back(r.job_id);
         continue;
       }
       held_job h;
@@ -526,14 +537,14 @@ net::awaitable<void> engine::finish_files() {
         failed = true;  // the spool is failing: the rest next time
         break;
       }
-      moved.push_back(r.job_id);
+      (m.deliver ? moved : buried).push_back(r.job_id);
     }
     if (auto s = spool_.sync(); !s.ok()) {
       spool_failed(*s.error);
       break;
     }
     try {
-      co_await db->forget(moved);
+      co_await db->forget(moved, buried);
     } catch (const std::exception& e) {
       cluster_db_error(e);
       break;
@@ -542,6 +553,69 @@ net::awaitable<void> engine::finish_files() {
     if (rows.size() == static_cast<std::size_t>(finished_batch)) finish_again_ = true;
   } while (finish_again_);
   finishing_files_ = false;
+}
+
+void engine::cluster_order_retry(const std::string& node, const std::string& job) {
+  if (node == cfg_.cluster->node) {
+    retry_dead_letter(job, node);
+    return;
+  }
+  orders_out_.emplace_back(node, job);
+  log(level::info, "control: retry of " + node + "/" + job + " requested; passed on to " + node +
+                       " through the cluster database");
+  request_orders();
+}
+
+void engine::request_orders() {
+  if (running_orders_) {
+    orders_again_ = true;
+    return;
+  }
+  running_orders_ = true;
+  net::co_spawn(io_, run_orders(), report_crash);
+}
+
+net::awaitable<void> engine::run_orders() {
+  do {
+    orders_again_ = false;
+    auto db = cluster_->db();
+    if (!db) break;  // again when it is back (cluster_up)
+    try {
+      while (!orders_out_.empty()) {
+        co_await db->order_retry(orders_out_.front().first, orders_out_.front().second);
+        orders_out_.erase(orders_out_.begin());
+      }
+      for (auto& o : co_await db->take_orders())
+        if (o.action == "retry") retry_dead_letter(o.job, o.asked_by);
+    } catch (const std::exception& e) {
+      cluster_db_error(e);
+      break;
+    }
+  } while (orders_again_);
+  running_orders_ = false;
+}
+
+void engine::retry_dead_letter(const std::string& job, const std::string& asked_by) {
+  auto r = spool_.retry_dead(job);
+  if (auto* e = std::get_if<jobs::spool_error>(&r)) {
+    log(level::warning,
+        "retry of dead letter " + job + " asked by node " + asked_by + " not done: " + e->message);
+    return;
+  }
+  log(level::notice, "dead letter " + job + " moved back to incoming/ as " +
+                         std::get<std::string>(r) + " at the request of node " + asked_by);
+  request_intake();
+}
+
+net::awaitable<void> engine::refresh_cluster_view() {
+  auto db = cluster_->db();
+  if (!db) co_return;
+  try {
+    cluster_view_ = co_await db->look(cfg_.cluster->lease * 2, cluster_view_jobs);
+    cluster_view_->checked_at = wall_now();
+  } catch (const std::exception& e) {
+    cluster_db_error(e);
+  }
 }
 
 }  // namespace reconcilerd::daemon

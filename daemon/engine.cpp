@@ -152,6 +152,14 @@ void engine::start() {
 
 void engine::check_control() {
   for (auto& request : spool_.take_control_requests()) {
+    if (request.what == jobs::control_request::kind::retry) {
+      if (clustered())
+        cluster_order_retry(request.node, request.job);
+      else
+        log(level::warning, "control: retry request for " + request.node + "/" + request.job +
+                                " ignored: this daemon is not in cluster mode");
+      continue;
+    }
     const std::string& backend = request.backend;
     auto* b = find(backend);
     if (!b) {

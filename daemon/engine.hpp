@@ -202,6 +202,13 @@ class engine {
                      const std::string& why);
   void cluster_suspend(const std::string& backend, const std::string& why);
   boost::asio::awaitable<void> cluster_loop();  // lease renewal, polling
+  // reconcilerctl retry of another node's dead letter: passed on through the database (kept
+  // and passed on later while it is away); this node's own: done here.
+  void cluster_order_retry(const std::string& node, const std::string& job);
+  void request_orders();  // this node's orders from other nodes' operators
+  boost::asio::awaitable<void> run_orders();
+  void retry_dead_letter(const std::string& job, const std::string& asked_by);
+  boost::asio::awaitable<void> refresh_cluster_view();
   void request_finish_files();
   boost::asio::awaitable<void> finish_files();
   void cluster_db_error(const std::exception& e);
@@ -268,6 +275,10 @@ class engine {
   // Cluster mode
   std::unique_ptr<cluster::link> cluster_;
   std::vector<cluster::new_job> to_submit_;  // claimed into active/, not yet in the database
+  std::vector<std::pair<std::string, std::string>> orders_out_;  // (node, job) not yet passed on
+  bool running_orders_ = false, orders_again_ = false;
+  std::optional<cluster_status> cluster_view_;  // the last look at the database (status.json)
+  std::chrono::steady_clock::time_point cluster_view_due_{};
   bool submitting_ = false;
   bool finishing_files_ = false;
   bool finish_again_ = false;

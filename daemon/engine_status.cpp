@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "daemon/app.hpp"
+#include "daemon/cluster/link.hpp"
 #include "daemon/engine.hpp"
 #include "daemon/log.hpp"
 #include "daemon/sd_notify.hpp"
@@ -87,6 +88,13 @@ status_snapshot engine::snapshot() {
     if (h.state.first_seen && (!oldest || *h.state.first_seen < *oldest))
       oldest = h.state.first_seen;
   if (oldest) s.oldest_job_age = std::chrono::duration_cast<std::chrono::seconds>(now - *oldest);
+  if (clustered()) {
+    s.cluster = cluster_view_.value_or(cluster_status{});
+    s.cluster->node = cfg_.cluster->node;
+    s.cluster->database_up = cluster_->db() != nullptr;
+    s.cluster->lease_seconds =
+        std::chrono::duration_cast<std::chrono::seconds>(cfg_.cluster->lease).count();
+  }
   return s;
 }
 

@@ -120,6 +120,8 @@ net::awaitable<void> link::listen(std::shared_ptr<pg_connection> c) {
         if (hooks_.work) hooks_.work(p.substr(5));
       } else if (p.starts_with("finished ")) {
         if (p.substr(9) == settings_.node && hooks_.finished) hooks_.finished();
+      } else if (p.starts_with("order ")) {
+        if (p.substr(6) == settings_.node && hooks_.orders) hooks_.orders();
       }
     }
   } catch (const pg_error& e) {

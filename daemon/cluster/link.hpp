@@ -23,6 +23,7 @@ class link {
     std::function<void(std::string_view backend)> work;  // NOTIFY: the backend may have work
     std::function<void()> finished;  // NOTIFY: a job of this node's files was finished
     std::function<void()> up;        // connected and migrated (at start, after a loss)
+    std::function<void()> orders;    // NOTIFY: another node's operator asked this node
   };
   link(boost::asio::any_io_executor ex, config::cluster_settings s, std::string version, hooks h);
   ~link();

@@ -48,7 +48,9 @@ CREATE TABLE rd_jobs (
   seq         bigint,                       -- the job's `sequence`
   body        text NOT NULL,                -- the job file's text
   state       text NOT NULL DEFAULT 'queued'
-              CHECK (state IN ('queued', 'running', 'done', 'dead')),
+              -- filed: a dead letter its origin node has moved to dead/ (kept for the
+              -- cluster's view and retries from any node)
+              CHECK (state IN ('queued', 'running', 'done', 'dead', 'filed')),
   delivery    text NOT NULL DEFAULT '',     -- the delivery state (jobs/spool_state.hpp)
   next_at     timestamptz NOT NULL DEFAULT now(),
   outcome     text,                         -- done: '' ; dead: the dead letter (error.json)
@@ -60,6 +62,17 @@ CREATE INDEX rd_jobs_lane ON rd_jobs (backend, invoice, (coalesce(seq, 0)), job_
   WHERE state IN ('queued', 'running');
 CREATE INDEX rd_jobs_due ON rd_jobs (backend, next_at) WHERE state IN ('queued', 'running');
 CREATE INDEX rd_jobs_finished ON rd_jobs (origin) WHERE state IN ('done', 'dead');
+
+-- Requests of an operator on one node for another node's files (reconcilerctl retry).
+CREATE TABLE rd_orders (
+  order_id bigserial PRIMARY KEY,
+  node     text NOT NULL,        -- the node that holds the file
+  action   text NOT NULL CHECK (action IN ('retry')),
+  job      text NOT NULL,        -- the file's name in that node's spool
+  asked_by text NOT NULL,
+  asked_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX rd_orders_node ON rd_orders (node);
 
 -- One row per (backend, invoice) that has had work: the fenced lease that makes "one
 -- request in flight per invoice" hold across nodes.
@@ -290,7 +303,8 @@ RETURNS void LANGUAGE sql AS $$
    WHERE bucket = p_bucket
 $$;
 -- Jobs in from their origin node, in array order (job_id is the arrival order across the
--- cluster); a file already known is left alone. Wakes the nodes.
+-- cluster); a file already known is left alone (a filed dead letter of that name is
+-- replaced). Wakes the nodes.
 CREATE FUNCTION rd_submit(p_node text, p_files text[], p_backends text[], p_invoices text[],
                           p_seqs bigint[], p_bodies text[], p_deliveries text[])
 RETURNS integer
@@ -298,6 +312,9 @@ LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE n integer;
 BEGIN
+  -- A dead letter sent back to incoming/ comes in again under its name: a new arrival.
+  DELETE FROM rd_jobs x WHERE x.origin = p_node AND x.file_name = ANY(p_files)
+     AND x.state = 'filed';
   INSERT INTO rd_jobs (origin, file_name, backend, invoice, seq, body, delivery)
   SELECT p_node, u.f, u.b, u.i, u.s, u.y, u.d
     FROM unnest(p_files, p_backends, p_invoices, p_seqs, p_bodies, p_deliveries)

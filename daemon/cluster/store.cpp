@@ -1,7 +1,9 @@
 #include "daemon/cluster/store.hpp"
 
+#include <algorithm>
 #include <cmath>
 
+#include "daemon/cluster/outcome.hpp"
 #include "daemon/cluster/params.hpp"
 #include "daemon/cluster/pg_connection.hpp"
 
@@ -196,45 +198,137 @@ net::awaitable<std::vector<finished_job>> store::finished(int limit) {
   co_return out;
 }
 
-net::awaitable<void> store::forget(const std::vector<std::int64_t>& ids) {
-  if (ids.empty()) co_return;
-  co_await db_.query("DELETE FROM rd_jobs WHERE origin = $1 AND job_id = ANY($2::bigint[])",
-                     args(node_, array_of(ids, [](std::int64_t id) -> std::optional<std::string> {
-                            return std::to_string(id);
-                          })));
+net::awaitable<void> store::forget(const std::vector<std::int64_t>& delivered,
+                                   const std::vector<std::int64_t>& dead) {
+  auto ids = [](const std::vector<std::int64_t>& v) {
+    return array_of(
+        v, [](std::int64_t id) -> std::optional<std::string> { return std::to_string(id); });
+  };
+  if (!delivered.empty())
+    co_await db_.query("DELETE FROM rd_jobs WHERE origin = $1 AND job_id = ANY($2::bigint[])",
+                       args(node_, ids(delivered)));
+  if (!dead.empty()) {
+    co_await db_.query(
+        "UPDATE rd_jobs SET state = 'filed', body = '' "
+        "WHERE origin = $1 AND job_id = ANY($2::bigint[]) AND state = 'dead'",
+        args(node_, ids(dead)));
+    co_await db_.query(
+        "DELETE FROM rd_jobs WHERE origin = $1 AND state = 'filed' "
+        "AND finished_at < now() - interval '30 days'",
+        args(node_));
+  }
 }
 
-net::awaitable<overview> store::look(ms live) {
-  overview o;
-  auto nodes = co_await db_.query(
-      "SELECT node FROM rd_nodes WHERE seen_at > now() - $1 * interval '1 millisecond' "
-      "ORDER BY node",
-      args(count(live)));
-  for (auto& row : nodes.rows)
-    if (row[0]) o.nodes.push_back(*row[0]);
+net::awaitable<void> store::order_retry(std::string node, std::string job) {
+  co_await db_.query(
+      "WITH o AS (INSERT INTO rd_orders (node, action, job, asked_by) "
+      "VALUES ($1, 'retry', $2, $3) RETURNING node) "
+      "SELECT pg_notify('reconcilerd', 'order ' || node) FROM o",
+      args(node, job, node_));
+}
+
+net::awaitable<std::vector<order>> store::take_orders() {
+  auto r = co_await db_.query(
+      "DELETE FROM rd_orders WHERE node = $1 RETURNING order_id, action, job, asked_by",
+      args(node_));
+  std::vector<std::pair<std::int64_t, order>> rows;
+  for (std::size_t i = 0; i < r.rows.size(); ++i)
+    rows.push_back({as_int(r.at(i, "order_id")),
+                    {r.at(i, "action").value_or(""), r.at(i, "job").value_or(""),
+                     r.at(i, "asked_by").value_or("")}});
+  std::sort(rows.begin(), rows.end(), [](auto& a, auto& b) { return a.first < b.first; });
+  std::vector<order> out;
+  for (auto& [id, o] : rows) out.push_back(std::move(o));
+  co_return out;
+}
+
+namespace {
+
+std::optional<daemon::time_point> time_of(const std::optional<std::string>& us) {
+  if (!us) return std::nullopt;
+  return daemon::time_point(std::chrono::duration_cast<daemon::time_point::duration>(
+      std::chrono::microseconds(std::stoll(*us))));
+}
+
+constexpr const char* epoch_us = "(extract(epoch FROM {}) * 1000000)::bigint";
+
+std::string us(const std::string& column) {
+  std::string s = epoch_us;
+  return s.replace(s.find("{}"), 2, column);
+}
+
+}  // namespace
+
+net::awaitable<daemon::cluster_status> store::look(ms live, int limit) {
+  daemon::cluster_status c;
+  auto nodes = co_await db_.query("SELECT node, " + us("seen_at") +
+                                      " AS seen, seen_at > now() - $1 * interval "
+                                      "'1 millisecond' AS live FROM rd_nodes ORDER BY node",
+                                  args(count(live)));
+  for (std::size_t i = 0; i < nodes.rows.size(); ++i)
+    c.nodes.push_back({nodes.at(i, "node").value_or(""),
+                       time_of(nodes.at(i, "seen")).value_or(daemon::time_point{}),
+                       as_bool(nodes.at(i, "live"))});
   auto r = co_await db_.query(
       "SELECT b.backend AS name, "
-      "  (SELECT count(*) FROM rd_jobs j WHERE j.backend = b.backend AND j.state = 'queued') "
-      "    AS queued, "
-      "  (SELECT count(*) FROM rd_jobs j WHERE j.backend = b.backend AND j.state = 'running') "
-      "    AS running, "
-      "  (SELECT count(*) FROM rd_jobs j WHERE j.backend = b.backend "
-      "     AND j.state IN ('done', 'dead')) AS finished, "
+      "  count(*) FILTER (WHERE j.state = 'queued') AS queued, "
+      "  count(*) FILTER (WHERE j.state = 'running') AS running, "
+      "  count(*) FILTER (WHERE j.state IN ('done', 'dead')) AS finished, "
+      "  count(*) FILTER (WHERE j.state = 'filed') AS dead, "
       "  CASE WHEN b.paused_until > now() THEN coalesce(b.pause_reason, 'paused') ELSE '' END "
       "    AS paused, "
       "  coalesce(b.suspended, '') AS suspended "
-      "FROM rd_buckets b WHERE b.bucket = b.backend ORDER BY b.backend");
+      "FROM rd_buckets b LEFT JOIN rd_jobs j ON j.backend = b.backend "
+      "WHERE b.bucket = b.backend "
+      "GROUP BY b.backend, b.paused_until, b.pause_reason, b.suspended ORDER BY b.backend");
   for (std::size_t i = 0; i < r.rows.size(); ++i) {
-    overview::backend b;
+    daemon::cluster_backend_status b;
     b.name = r.at(i, "name").value_or("");
-    b.queued = as_int(r.at(i, "queued"));
-    b.running = as_int(r.at(i, "running"));
-    b.finished = as_int(r.at(i, "finished"));
+    b.queued = static_cast<std::uint64_t>(as_int(r.at(i, "queued")));
+    b.running = static_cast<std::uint64_t>(as_int(r.at(i, "running")));
+    b.finished = static_cast<std::uint64_t>(as_int(r.at(i, "finished")));
+    b.dead = static_cast<std::uint64_t>(as_int(r.at(i, "dead")));
     b.paused = r.at(i, "paused").value_or("");
     b.suspended = r.at(i, "suspended").value_or("");
-    o.backends.push_back(std::move(b));
+    c.backends.push_back(std::move(b));
   }
-  co_return o;
+  const std::string columns =
+      "j.origin, j.file_name, j.backend, j.invoice, j.state, "
+      "coalesce(l.holder, '') AS holder, " +
+      us("j.next_at") + " AS next_at, " + us("j.finished_at") +
+      " AS finished_at, coalesce(j.outcome, '') AS outcome";
+  const std::string lanes =
+      " FROM rd_jobs j LEFT JOIN rd_lanes l ON l.backend = j.backend AND l.invoice = j.invoice "
+      "AND l.job_id = j.job_id AND j.state = 'running' ";
+  auto jobs = co_await db_.query(
+      "(SELECT " + columns + ", 0 AS part, j.job_id AS k" + lanes +
+          "WHERE j.state <> 'filed' ORDER BY j.job_id LIMIT $1) UNION ALL (SELECT " + columns +
+          ", 1 AS part, -j.job_id AS k" + lanes +
+          "WHERE j.state = 'filed' ORDER BY j.job_id DESC LIMIT $1) ORDER BY part, k LIMIT $1",
+      args(std::to_string(limit)));
+  for (std::size_t i = 0; i < jobs.rows.size(); ++i) {
+    daemon::cluster_job_status j;
+    j.origin = jobs.at(i, "origin").value_or("");
+    j.file = jobs.at(i, "file_name").value_or("");
+    j.backend = jobs.at(i, "backend").value_or("");
+    j.invoice = jobs.at(i, "invoice").value_or("");
+    const std::string state = jobs.at(i, "state").value_or("");
+    j.state = state == "done" ? "delivered" : state == "filed" ? "dead" : state;
+    j.filed = state == "filed";
+    j.holder = jobs.at(i, "holder").value_or("");
+    if (state == "queued") j.next_at = time_of(jobs.at(i, "next_at"));
+    if (state == "done" || state == "dead" || state == "filed")
+      j.finished_at = time_of(jobs.at(i, "finished_at"));
+    if (j.state == "dead")
+      if (auto o = outcome_from_text(jobs.at(i, "outcome").value_or(""))) {
+        j.category = std::string(jobs::to_string(o->category));
+        j.message = o->message;
+      }
+    c.jobs.push_back(std::move(j));
+  }
+  auto total = co_await db_.query("SELECT count(*) AS n FROM rd_jobs");
+  c.jobs_total = static_cast<std::uint64_t>(as_int(total.at(0, "n")));
+  co_return c;
 }
 
 }  // namespace reconcilerd::cluster

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "daemon/status/status_snapshot.hpp"
+
 namespace reconcilerd::cluster {
 
 class pg_connection;
@@ -73,18 +75,11 @@ struct finished_job {
   std::string finished_by;
 };
 
-// The cluster as the database sees it, for status.json and metrics.
-struct overview {
-  struct backend {
-    std::string name;
-    std::int64_t queued = 0;    // waiting (due or not)
-    std::int64_t running = 0;   // claimed by some node
-    std::int64_t finished = 0;  // done/dead, waiting for their origin node to move the file
-    std::string paused;         // why, while paused
-    std::string suspended;      // why, while suspended
-  };
-  std::vector<std::string> nodes;  // seen within the liveness window
-  std::vector<backend> backends;
+// A request of another node's operator for one of this node's files.
+struct order {
+  std::string action;  // "retry": the dead letter `job` back to incoming/
+  std::string job;
+  std::string asked_by;
 };
 
 class store {
@@ -119,9 +114,19 @@ class store {
   boost::asio::awaitable<std::optional<std::string>> suspended(std::string backend);
   // Jobs of this node's files that some node finished, oldest first.
   boost::asio::awaitable<std::vector<finished_job>> finished(int limit);
-  // Their files are in done/ or dead/ (durably): the rows go.
-  boost::asio::awaitable<void> forget(const std::vector<std::int64_t>& ids);
-  boost::asio::awaitable<overview> look(ms live);
+  // Their files are in done/ or dead/ (durably): the rows of delivered jobs go; dead ones
+  // stay as `filed` (the cluster's list of dead letters, for reconcilerctl on any node)
+  // until the file comes back (a retry submits it again) or for 30 days.
+  boost::asio::awaitable<void> forget(const std::vector<std::int64_t>& delivered,
+                                      const std::vector<std::int64_t>& dead);
+  // Asks `node` to move its dead letter `job` back to its incoming/ (NOTIFY 'order <node>').
+  boost::asio::awaitable<void> order_retry(std::string node, std::string job);
+  // This node's orders, removed from the database as they are returned.
+  boost::asio::awaitable<std::vector<order>> take_orders();
+  // The cluster as the database sees it, for status.json and metrics: nodes (live: seen
+  // within `live`), backends, and up to `limit` jobs (unfinished ones oldest first, then the
+  // newest dead letters). node, database_up and lease_seconds are left for the caller.
+  boost::asio::awaitable<daemon::cluster_status> look(ms live, int limit);
 
  private:
   std::shared_ptr<pg_connection> conn_;  // kept alive while a call runs

@@ -135,6 +135,33 @@ std::string to_prometheus_text(const status_snapshot& s) {
     w.sample(std::string(h) + "_sum", backend_label(b), format_number(b.latency.sum_seconds));
     w.sample(std::string(h) + "_count", backend_label(b), std::to_string(cumulative));
   }
+
+  if (s.cluster) {  // cluster mode: the cluster as this node last read it
+    const cluster_status& c = *s.cluster;
+    w.family("reconcilerd_cluster_database_up", "gauge",
+             "1 while this node is connected to the cluster database.");
+    w.sample("reconcilerd_cluster_database_up", "", c.database_up ? "1" : "0");
+    w.family("reconcilerd_cluster_nodes", "gauge",
+             "Nodes that sent a heartbeat within two leases.");
+    std::size_t live = 0;
+    for (auto& n : c.nodes) live += n.live;
+    w.sample("reconcilerd_cluster_nodes", "", std::to_string(live));
+    w.family("reconcilerd_cluster_jobs", "gauge",
+             "Jobs in the cluster database by backend and state (all nodes).");
+    for (auto& b : c.backends) {
+      const std::string l = "backend=\"" + label_value(b.name) + "\",state=";
+      w.sample("reconcilerd_cluster_jobs", l + "\"queued\"", std::to_string(b.queued));
+      w.sample("reconcilerd_cluster_jobs", l + "\"running\"", std::to_string(b.running));
+      w.sample("reconcilerd_cluster_jobs", l + "\"finished\"", std::to_string(b.finished));
+      w.sample("reconcilerd_cluster_jobs", l + "\"dead\"", std::to_string(b.dead));
+    }
+    if (c.checked_at) {
+      w.family("reconcilerd_cluster_view_timestamp_seconds", "gauge",
+               "When this node last read the cluster's state from the database.");
+      w.sample("reconcilerd_cluster_view_timestamp_seconds", "",
+               seconds_since_epoch(*c.checked_at));
+    }
+  }
   return w.out;
 }
 

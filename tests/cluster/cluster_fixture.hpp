@@ -303,6 +303,7 @@ struct cluster_options {
       "    initial_backoff: 1s\n    max_backoff: 2s\n    max_attempts: 50\n"
       "    max_age: 1h\n";
   std::string lease = "4s";
+  bool whmcs = false;  // also a WHMCS backend `billing` (updates that are not safe to repeat)
 };
 
 class cluster_fixture {
@@ -426,6 +427,9 @@ class cluster_fixture {
            backend("books", "campfire", "    api_key: sim-campfire-key\n") +
            backend("unified", "alloy",
                    "    api_key: sim-alloy-key\n    credential_id: sim-cred\n") +
+           (opts_.whmcs
+                ? backend("billing", "whmcs", "    identifier: sim-id\n    secret: sim-secret\n")
+                : std::string()) +
            "cluster:\n  database: \"" + pg_.conninfo() + "\"\n  database_password: \"" +
            pg_.password() + "\"\n  node: " + names_[i] + "\n  lease: " + opts_.lease + "\n";
   }

@@ -32,6 +32,7 @@
 #include <set>
 #include <sstream>
 
+#include "jobs/spool.hpp"
 #include "tests/cluster/cluster_fixture.hpp"
 
 using namespace reconcilerd::test;
@@ -629,6 +630,153 @@ BOOST_AUTO_TEST_CASE(a_postgresql_restart_while_jobs_flow_loses_and_repeats_noth
           " in all (start " + ms(t_up - t_start) + "); first request " +
           (first_after ? ms(*first_after - t_up) : std::string("-")) + " after it was up; " +
           std::to_string(again) + " jobs applied more than once");
+}
+
+// ---- 5. the cluster's view and a retry asked on another node ----------------------------
+
+// A job for an invoice the simulator does not have is dead-lettered (404) into node-a's
+// dead/. node-b's status.json lists it (the cluster's view: every node live, the dead letter
+// with its category); a retry asked on node-b (its control/, as reconcilerctl does) reaches
+// node-a through the database, which moves the file back to its incoming/: it is sent again
+// and dead-lettered again.
+BOOST_AUTO_TEST_CASE(the_cluster_view_lists_another_nodes_dead_letter_and_a_retry_reaches_it) {
+  temp_dir dir;
+  cluster_options opts;
+  opts.sim_config = R"({"invoices": 200})";
+  opts.backends_settings = pacing;
+  cluster_fixture c(dir.path(), opts);
+  const std::string name = job_name(0, "books", 999, "missing");
+  c.drop(0, name, job_body("books", 999, "x"));
+  BOOST_TEST_REQUIRE(wait_until([&] { return c.node(0).settled() == 1u; }, 30s), c.diagnosis());
+  BOOST_TEST_REQUIRE(std::filesystem::exists(c.node(0).spool() / "dead" / name), c.diagnosis());
+  auto writes = [&] {
+    std::size_t n = 0;
+    for (auto& r : c.sim().requests())
+      n += for_invoice(r, "campfire", 999) && is(r, "method", "PUT");
+    return n;
+  };
+  BOOST_TEST(writes() == 1u);
+
+  json::object seen;  // node-b's view of the job
+  std::size_t live = 0;
+  const bool listed = wait_until(
+      [&] {
+        const auto text = read_file(c.node(1).spool() / "status.json");
+        if (text.empty()) return false;
+        const json::value v = json::parse(text);
+        const auto& cl = v.at("cluster");
+        if (!cl.is_object() || cl.at("node") != "node-b" || cl.at("database") != "up") return false;
+        live = 0;
+        for (auto& n : cl.at("nodes").as_array()) live += n.at("live").as_bool();
+        for (auto& j : cl.at("jobs").as_array())
+          if (j.at("file") == name.c_str()) seen = j.as_object();
+        return live == 3u && !seen.empty() && seen.at("filed").as_bool();
+      },
+      20s);
+  BOOST_TEST_REQUIRE(listed, "node-b's status.json: "
+                                 << read_file(c.node(1).spool() / "status.json") << c.diagnosis());
+  BOOST_TEST(seen.at("origin") == "node-a");
+  BOOST_TEST(seen.at("state") == "dead");
+  BOOST_TEST(seen.at("backend") == "books");
+  BOOST_TEST(seen.at("invoice") == "999");
+  BOOST_TEST(seen.at("category") == "rejected");
+
+  auto asked = reconcilerd::jobs::spool::request_retry(c.node(1).spool(), "node-a", name);
+  BOOST_TEST_REQUIRE(!asked.error);
+  BOOST_TEST_REQUIRE(wait_until([&] { return writes() == 2u; }, 30s), c.diagnosis());
+  BOOST_TEST_REQUIRE(
+      wait_until([&] { return std::filesystem::exists(c.node(0).spool() / "dead" / name); }, 30s),
+      c.diagnosis());
+  BOOST_TEST(c.node(0).log().find("at the request of node node-b") != std::string::npos);
+  BOOST_TEST(list_dir(c.node(1).spool() / "control").empty());
+  BOOST_TEST(list_dir(c.node(0).spool() / "incoming").empty());
+  BOOST_TEST(list_dir(c.node(0).spool() / "active").empty());
+}
+
+// ---- 6. an update not safe to repeat, its node killed mid-request -------------------------
+
+// WHMCS `newitem*` updates add a line: sent twice, the line is there twice. Six invoices get
+// three such jobs each over the three spools, every write answered 1.5 s late. A node is
+// killed while its write is held; the node that takes the job over must read the invoice
+// back before it writes again (docs/delivery.md, cluster.md): every line ends on its invoice
+// exactly once, nothing is dead-lettered, and the invoice was read between the cut-off write
+// and the next one.
+BOOST_AUTO_TEST_CASE(an_unsafe_update_cut_off_by_a_kill_is_verified_by_the_node_that_takes_over) {
+  temp_dir dir;
+  cluster_options opts;
+  opts.whmcs = true;
+  opts.sim_config = R"({"invoices": 200, "faults": [{"api": "whmcs", "kind": "slow",)"
+                    R"( "delay_ms": 1500, "writes_only": true}]})";
+  opts.backends_settings = pacing;
+  cluster_fixture c(dir.path(), opts);
+  std::map<int, std::vector<std::string>> lines;  // invoice -> descriptions
+  for (std::size_t k = 0; k < 3; ++k)
+    for (int inv = 51; inv <= 56; ++inv) {
+      const std::string desc = "cluster-line-" + std::to_string(inv) + "-" + std::to_string(k);
+      const std::string name = job_name(k, "billing", inv, "l" + std::to_string(k));
+      c.drop(k, name,
+             R"({"backend":"billing","invoice_id":)" + std::to_string(inv) +
+                 R"(,"update":{"newitemdescription":[")" + desc +
+                 R"("],"newitemamount":[12.50],"newitemtaxed":[false]}})");
+      lines[inv].push_back(desc);
+    }
+
+  // A write of a known node whose answer is at least 0.7 s away.
+  std::optional<std::size_t> victim;
+  json::object held;
+  BOOST_TEST_REQUIRE(wait_until(
+                         [&] {
+                           const auto rs = c.sim().requests();
+                           const double now = now_ms();
+                           for (auto it = rs.rbegin(); it != rs.rend(); ++it) {
+                             if (now - t_of(*it) > 800) break;
+                             if (!is(*it, "api", "whmcs") || !is(*it, "result", "updated"))
+                               continue;
+                             if ((victim = c.sender_of(*it))) {
+                               held = *it;
+                               return true;
+                             }
+                           }
+                           return false;
+                         },
+                         30s),
+                     "no WHMCS write of a known node in flight" << c.diagnosis());
+  const std::size_t v = *victim;
+  const double t_kill = now_ms();
+  c.kill(v);
+  BOOST_TEST_REQUIRE(t_kill < t_of(held) + 1500, "killed after the answer: not mid-request");
+  const int inv = static_cast<int>(held.at("invoice_id").as_int64());
+
+  BOOST_TEST_REQUIRE(c.wait_all_settled(60s, v), c.diagnosis());
+  c.restart(v);
+  BOOST_TEST_REQUIRE(c.wait_all_settled(60s), c.diagnosis());
+  check_files(c);
+  for (auto& [invoice, descs] : lines) {
+    BOOST_TEST_CONTEXT("whmcs invoice " << invoice) {
+      const json::value state = sim_state(c.sim(), "whmcs", invoice);
+      std::map<std::string, int> found;
+      for (auto& l : state.at("items").at("item").as_array())
+        if (auto* d = l.as_object().if_contains("description"); d && d->is_string())
+          ++found[std::string(d->as_string())];
+      for (auto& d : descs)
+        BOOST_TEST(found[d] == 1, d << " is on its invoice " << found[d] << " times");
+    }
+  }
+  // The node that took the cut-off job over verified it (a `verified` event naming it)
+  // instead of writing it blindly again.
+  const auto requests = c.sim().requests();
+  std::string verified_by;
+  for (std::size_t i = 0; i < cluster_fixture::size; ++i)
+    for (auto& e : status_events(c.node(i)))
+      if (is(e, "event", "verified") && e.at("job").is_string() &&
+          std::string(e.at("job").as_string()).find(job_of(held)) != std::string::npos)
+        verified_by = c.name(i);
+  BOOST_TEST(!verified_by.empty(), job_of(held)
+                                       << " was not verified after the kill" << c.diagnosis());
+  check_no_overlap(requests);
+  figures("cluster unsafe update: " + c.name(v) + " killed " + ms(t_kill - t_of(held)) +
+          " into a WHMCS write for invoice " + std::to_string(inv) + "; verified by " +
+          verified_by + "; 18 lines, each once");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <set>
 
+#include "daemon/cluster/outcome.hpp"
 #include "daemon/cluster/pg_connection.hpp"
 #include "daemon/cluster/schema.hpp"
 #include "tests/support/pg_server.hpp"
@@ -184,8 +185,80 @@ BOOST_AUTO_TEST_CASE(an_expired_lease_moves_on_and_fences_the_old_holder) {
   BOOST_TEST(fin[0].finished_by == "b");
   BOOST_TEST(fin[0].outcome == "{\"x\":1}");
   BOOST_TEST(run(io, b.finished(10)).empty());  // not b's file
-  run(io, a.forget({fin[0].job_id}));
-  BOOST_TEST(server().psql("SELECT count(*) FROM rd_jobs") == "0");
+  // A dead letter's row stays, filed, for the cluster's view.
+  run(io, a.forget({}, {fin[0].job_id}));
+  BOOST_TEST(server().psql("SELECT state FROM rd_jobs") == "filed");
+  BOOST_TEST(run(io, a.finished(10)).empty());
+}
+
+BOOST_AUTO_TEST_CASE(filed_dead_letters_orders_and_the_cluster_view) {
+  auto a = node("a"), b = node("b");
+  run(io, a.heartbeat("1"));
+  run(io, b.heartbeat("1"));
+  sql("UPDATE rd_nodes SET seen_at = now() - interval '1 hour' WHERE node = 'b'");
+  run(io, a.define("cf", "cf", 1000, 100, 4, 30s));
+  run(io, a.submit({job("x.json", "7"), job("y.json", "8"), job("z.json", "9")}));
+  auto x = run(io, b.claim("cf", 30s));
+  auto y = run(io, b.claim("cf", 30s));
+  BOOST_REQUIRE(x);
+  BOOST_REQUIRE(y);
+  BOOST_TEST(
+      run(io, b.finish(x->lane, end_state::dead, "{}", 0ms,
+                       to_text(job_outcome{false, 400, reconcilerd::jobs::dead_category::rejected,
+                                           "HTTP 400: due_date", "b"}))));
+  BOOST_TEST(
+      run(io, b.finish(y->lane, end_state::done, "{}", 0ms, to_text(job_outcome{true, 200}))));
+  auto fin = run(io, a.finished(10));
+  BOOST_REQUIRE(fin.size() == 2u);
+  run(io, a.forget({fin[1].job_id}, {fin[0].job_id}));
+  BOOST_TEST(server().psql("SELECT file_name || ':' || state FROM rd_jobs ORDER BY job_id") ==
+             "x.json:filed\nz.json:queued");
+
+  auto v = run(io, b.look(10s, 10));
+  BOOST_REQUIRE(v.nodes.size() == 2u);
+  BOOST_TEST(v.nodes[0].node == "a");
+  BOOST_TEST(v.nodes[0].live);
+  BOOST_TEST(!v.nodes[1].live);
+  BOOST_REQUIRE(v.backends.size() == 1u);
+  BOOST_TEST(v.backends[0].queued == 1u);
+  BOOST_TEST(v.backends[0].running == 0u);
+  BOOST_TEST(v.backends[0].dead == 1u);
+  BOOST_TEST(v.jobs_total == 2u);
+  BOOST_REQUIRE(v.jobs.size() == 2u);  // unfinished first, then dead letters
+  BOOST_TEST(v.jobs[0].file == "z.json");
+  BOOST_TEST(v.jobs[0].state == "queued");
+  BOOST_TEST(v.jobs[0].next_at.has_value());
+  BOOST_TEST(v.jobs[1].file == "x.json");
+  BOOST_TEST(v.jobs[1].origin == "a");
+  BOOST_TEST(v.jobs[1].state == "dead");
+  BOOST_TEST(v.jobs[1].filed);
+  BOOST_TEST(v.jobs[1].category == "rejected");
+  BOOST_TEST(v.jobs[1].message == "HTTP 400: due_date");
+  BOOST_TEST(v.jobs[1].finished_at.has_value());
+  auto z = run(io, a.claim("cf", 30s));
+  BOOST_REQUIRE(z);
+  v = run(io, b.look(10s, 1));  // the limit
+  BOOST_REQUIRE(v.jobs.size() == 1u);
+  BOOST_TEST(v.jobs[0].state == "running");
+  BOOST_TEST(v.jobs[0].holder == "a");
+
+  // An operator on b asks a to retry x.json: a gets the order once.
+  BOOST_TEST(run(io, a.take_orders()).empty());
+  run(io, b.order_retry("a", "x.json"));
+  BOOST_TEST(run(io, b.take_orders()).empty());  // not b's
+  auto orders = run(io, a.take_orders());
+  BOOST_REQUIRE(orders.size() == 1u);
+  BOOST_TEST(orders[0].action == "retry");
+  BOOST_TEST(orders[0].job == "x.json");
+  BOOST_TEST(orders[0].asked_by == "b");
+  BOOST_TEST(run(io, a.take_orders()).empty());
+  // The file comes in again under its name: a new arrival, after z.json.
+  run(io, a.submit({job("x.json", "7")}));
+  BOOST_TEST(server().psql("SELECT file_name || ':' || state FROM rd_jobs ORDER BY job_id") ==
+             "z.json:running\nx.json:queued");
+  // A name still in the database and not filed is left alone.
+  run(io, a.submit({job("z.json", "9")}));
+  BOOST_TEST(server().psql("SELECT count(*) FROM rd_jobs") == "2");
 }
 
 BOOST_AUTO_TEST_CASE(a_late_result_still_counts_while_nobody_took_the_lane) {

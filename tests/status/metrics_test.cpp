@@ -187,6 +187,37 @@ BOOST_AUTO_TEST_CASE(valid_exposition_format) {
   BOOST_TEST(exposition_problems("# HELP a b\n# TYPE a gauge\na 1").size() == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(cluster_families_only_in_cluster_mode) {
+  auto s = fixed_snapshot();
+  BOOST_TEST(rd::to_prometheus_text(s).find("reconcilerd_cluster") == std::string::npos);
+  rd::cluster_status c;
+  c.node = "node-a";
+  c.database_up = true;
+  c.checked_at = *reconcilerd::jobs::parse_rfc3339("2026-11-01T11:29:58Z");
+  c.nodes = {{"node-a", *c.checked_at, true}, {"node-b", *c.checked_at, false}};
+  c.backends = {{"books", 3, 1, 2, 4, "", ""}};
+  s.cluster = c;
+  const std::string text = rd::to_prometheus_text(s);
+  BOOST_TEST(exposition_problems(text).empty());
+  const std::string expected = R"(# HELP reconcilerd_cluster_database_up 1 while this node is connected to the cluster database.
+# TYPE reconcilerd_cluster_database_up gauge
+reconcilerd_cluster_database_up 1
+# HELP reconcilerd_cluster_nodes Nodes that sent a heartbeat within two leases.
+# TYPE reconcilerd_cluster_nodes gauge
+reconcilerd_cluster_nodes 1
+# HELP reconcilerd_cluster_jobs Jobs in the cluster database by backend and state (all nodes).
+# TYPE reconcilerd_cluster_jobs gauge
+reconcilerd_cluster_jobs{backend="books",state="queued"} 3
+reconcilerd_cluster_jobs{backend="books",state="running"} 1
+reconcilerd_cluster_jobs{backend="books",state="finished"} 2
+reconcilerd_cluster_jobs{backend="books",state="dead"} 4
+# HELP reconcilerd_cluster_view_timestamp_seconds When this node last read the cluster's state from the database.
+# TYPE reconcilerd_cluster_view_timestamp_seconds gauge
+reconcilerd_cluster_view_timestamp_seconds 1793532598
+)";
+  BOOST_TEST(text.substr(text.find("# HELP reconcilerd_cluster")) == expected);
+}
+
 BOOST_AUTO_TEST_CASE(empty_snapshot_is_valid) {
   rd::status_snapshot s;
   auto text = rd::to_prometheus_text(s);
