@@ -60,7 +60,7 @@ CREATE TABLE rd_jobs (
 );
 CREATE INDEX rd_jobs_lane ON rd_jobs (backend, invoice, (coalesce(seq, 0)), job_id)
   WHERE state IN ('queued', 'running');
-CREATE INDEX rd_jobs_due ON rd_jobs (backend, next_at) WHERE state IN ('queued', 'running');
+CREATE INDEX rd_jobs_due ON rd_jobs (backend, next_at, job_id) WHERE state IN ('queued', 'running');
 CREATE INDEX rd_jobs_finished ON rd_jobs (origin) WHERE state IN ('done', 'dead');
 
 -- Requests of an operator on one node for another node's files (reconcilerctl retry).
@@ -87,10 +87,17 @@ CREATE TABLE rd_lanes (
 );
 CREATE INDEX rd_lanes_held ON rd_lanes (backend, lease_until) WHERE holder IS NOT NULL;
 
--- Claims the next job of `p_backend` for `p_node`: the first job (by (sequence or 0,
--- job_id)) of a lane nobody holds, if it is due, the bucket is neither paused nor
--- suspended and fewer than `concurrency` lanes of the backend are held. One transaction:
--- the bucket row is locked, so claims of one backend are serialised.
+-- Claims the next job of `p_backend` for `p_node`: the first due job (by next_at, job_id)
+-- that is the first of its lane (by (sequence or 0, job_id)) and whose lane nobody holds,
+-- if the bucket is neither paused nor suspended and fewer than `concurrency` lanes of the
+-- backend are held. One transaction: the bucket row is locked, so claims of one backend are
+-- serialised.
+--
+-- The due jobs are walked in order through rd_jobs_due and every candidate is checked with
+-- two index lookups, stopping at the first that qualifies: a claim reads the jobs ahead of
+-- it that wait behind a held lane or an earlier job of theirs, and no more, whatever the
+-- planner knows about rd_jobs (one statement with NOT EXISTS was planned as a scan of every
+-- queued job per claim while the table had no statistics: quadratic after every drain).
 CREATE FUNCTION rd_claim(p_backend text, p_node text, p_lease_ms bigint)
 RETURNS TABLE (job_id bigint, origin text, file_name text, invoice text, body text,
                delivery text, fence bigint, reaped boolean)
@@ -99,8 +106,10 @@ LANGUAGE plpgsql AS $$
 DECLARE
   b  rd_buckets%ROWTYPE;
   held integer;
+  c  record;
   j  rd_jobs%ROWTYPE;
   l  rd_lanes%ROWTYPE;
+  held_lanes text[] := '{}';  -- lanes found held in this walk
 BEGIN
   SELECT * INTO b FROM rd_buckets WHERE bucket = p_backend FOR UPDATE;
   IF NOT FOUND OR b.suspended IS NOT NULL OR b.paused_until > now() THEN
@@ -111,21 +120,29 @@ BEGIN
   IF held >= b.concurrency THEN
     RETURN;
   END IF;
-  SELECT * INTO j FROM rd_jobs c
-   WHERE c.backend = p_backend AND c.state IN ('queued', 'running') AND c.next_at <= now()
-     AND NOT EXISTS (
-       SELECT 1 FROM rd_jobs e
-        WHERE e.backend = c.backend AND e.invoice = c.invoice
-          AND e.state IN ('queued', 'running')
-          AND (coalesce(e.seq, 0), e.job_id) < (coalesce(c.seq, 0), c.job_id))
-     AND NOT EXISTS (
-       SELECT 1 FROM rd_lanes h
-        WHERE h.backend = c.backend AND h.invoice = c.invoice
-          AND h.holder IS NOT NULL AND h.lease_until > now())
-   ORDER BY c.next_at, c.job_id
-   LIMIT 1
-   FOR UPDATE OF c SKIP LOCKED;
-  IF NOT FOUND THEN
+  FOR c IN SELECT d.job_id, d.invoice, coalesce(d.seq, 0) AS seq FROM rd_jobs d
+            WHERE d.backend = p_backend AND d.state IN ('queued', 'running')
+              AND d.next_at <= now()
+            ORDER BY d.next_at, d.job_id
+  LOOP
+    CONTINUE WHEN c.invoice = ANY(held_lanes);
+    IF EXISTS (SELECT 1 FROM rd_lanes h
+                WHERE h.backend = p_backend AND h.invoice = c.invoice
+                  AND h.holder IS NOT NULL AND h.lease_until > now()) THEN
+      held_lanes := held_lanes || c.invoice;
+      CONTINUE;
+    END IF;
+    -- Not the first of its lane (a job with a smaller sequence may come later in the walk).
+    CONTINUE WHEN EXISTS (SELECT 1 FROM rd_jobs e
+                           WHERE e.backend = p_backend AND e.invoice = c.invoice
+                             AND e.state IN ('queued', 'running')
+                             AND (coalesce(e.seq, 0), e.job_id) < (c.seq, c.job_id));
+    SELECT * INTO j FROM rd_jobs x
+     WHERE x.job_id = c.job_id AND x.state IN ('queued', 'running') AND x.next_at <= now()
+       FOR UPDATE SKIP LOCKED;
+    EXIT WHEN FOUND;
+  END LOOP;
+  IF j.job_id IS NULL THEN
     RETURN;
   END IF;
   INSERT INTO rd_lanes AS x (backend, invoice, holder, job_id, lease_until, fence)
