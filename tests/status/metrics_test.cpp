@@ -199,7 +199,8 @@ BOOST_AUTO_TEST_CASE(cluster_families_only_in_cluster_mode) {
   s.cluster = c;
   const std::string text = rd::to_prometheus_text(s);
   BOOST_TEST(exposition_problems(text).empty());
-  const std::string expected = R"(# HELP reconcilerd_cluster_database_up 1 while this node is connected to the cluster database.
+  const std::string expected =
+      R"(# HELP reconcilerd_cluster_database_up 1 while this node is connected to the cluster database.
 # TYPE reconcilerd_cluster_database_up gauge
 reconcilerd_cluster_database_up 1
 # HELP reconcilerd_cluster_nodes Nodes that sent a heartbeat within two leases.
