@@ -32,7 +32,6 @@
 #include <set>
 #include <sstream>
 
-#include "jobs/spool.hpp"
 #include "tests/cluster/cluster_fixture.hpp"
 
 using namespace reconcilerd::test;
@@ -681,8 +680,16 @@ BOOST_AUTO_TEST_CASE(the_cluster_view_lists_another_nodes_dead_letter_and_a_retr
   BOOST_TEST(seen.at("invoice") == "999");
   BOOST_TEST(seen.at("category") == "rejected");
 
-  auto asked = reconcilerd::jobs::spool::request_retry(c.node(1).spool(), "node-a", name);
-  BOOST_TEST_REQUIRE(!asked.error);
+  // The operator on node-b names the job alone: reconcilerctl finds it in node-b's view as
+  // node-a's dead letter and asks node-b's daemon to pass the retry on.
+  const std::vector<std::string> argv{RECONCILERCTL_BIN, "--config",
+                                      c.node(1).config_path().string(), "retry", name};
+  reconcilerd::test::child_process ctl(argv, {}, dir.path() / "ctl.out", dir.path() / "ctl.err");
+  const int rc = ctl.wait(20s).value_or(-1);  // before the message reads its stderr
+  BOOST_TEST_REQUIRE(rc == 0, read_file(dir.path() / "ctl.err"));
+  BOOST_TEST(read_file(dir.path() / "ctl.out") ==
+             "retry of node-a/" + name +
+                 " requested; node-a moves it back to its incoming/ when it is up\n");
   BOOST_TEST_REQUIRE(wait_until([&] { return writes() == 2u; }, 30s), c.diagnosis());
   BOOST_TEST_REQUIRE(
       wait_until([&] { return std::filesystem::exists(c.node(0).spool() / "dead" / name); }, 30s),
