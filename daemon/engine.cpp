@@ -123,10 +123,7 @@ void engine::start() {
           if (turns % 5 == 4) load_deferred(true);
           if (++turns % 60 == 1) {
             // Files without an expiry marker keep the longest configured retention.
-            std::chrono::milliseconds longest = std::chrono::hours(24 * 7);
-            if (!cfg_.backends.empty()) longest = std::chrono::milliseconds::zero();
-            for (auto& b : cfg_.backends) longest = std::max(longest, b.done_retention);
-            auto n = spool_.prune_done(wall_now(), longest);
+            auto n = spool_.prune_done(wall_now(), longest_done_retention());
             if (n) log(level::info, "pruned " + std::to_string(n) + " jobs from done/");
           }
           rescan_timer_.expires_after(std::chrono::seconds(1));
@@ -148,6 +145,13 @@ void engine::start() {
       report_crash);
   write_status();  // status.json exists before READY=1
   request_intake();
+}
+
+std::chrono::milliseconds engine::longest_done_retention() const {
+  if (cfg_.backends.empty()) return std::chrono::hours(24 * 7);
+  std::chrono::milliseconds longest = std::chrono::milliseconds::zero();
+  for (auto& b : cfg_.backends) longest = std::max(longest, b.done_retention);
+  return longest;
 }
 
 void engine::check_control() {

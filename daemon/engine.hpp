@@ -231,6 +231,9 @@ class engine {
   void spool_ok();
   backend_runtime* find(const std::string& name);
   std::size_t in_flight() const;  // deliveries under way, all backends (their `dispatched`)
+  // The longest done_retention of the backends (7 days without any): what a done/ file
+  // without an expiry marker keeps.
+  std::chrono::milliseconds longest_done_retention() const;
   void check_control();
   clock::time_point wall_now() const { return opts_.now(); }
 

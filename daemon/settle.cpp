@@ -35,8 +35,8 @@ bool engine::settle_now(const std::string& name, const held_job& h, const final_
   const std::string& invoice_id = h.job.invoice_id;
   auto* b = backend.empty() ? nullptr : find(backend);
   auto retention = b ? b->cfg.done_retention : std::chrono::milliseconds(0);
-  auto s =
-      m.deliver ? spool_.complete(name, now, retention) : spool_.bury(name, m.why, h.state, now);
+  auto s = m.deliver ? spool_.complete(name, now, retention, longest_done_retention())
+                     : spool_.bury(name, m.why, h.state, now);
   if (!s.ok()) {
     spool_failed(*s.error);
     return false;

@@ -147,9 +147,12 @@ class spool {
   spool_status defer(const std::string& name, const delivery_state& state);
   // active/ -> done/. Its expiry (now + retention) is kept on a daemon-owned marker,
   // state/expiry/<name> (its mtime), never on the job file; retention <= 0 removes the job
-  // at once.
+  // at once. A retention equal to `fallback` (the one prune_done() gives a file without a
+  // marker: its change time, set by this rename, + fallback) needs no marker: none is
+  // written, and a stale one of an earlier file of that name is removed.
   spool_status complete(const std::string& name, clock_time now,
-                        std::chrono::milliseconds retention);
+                        std::chrono::milliseconds retention,
+                        std::chrono::milliseconds fallback = std::chrono::milliseconds::zero());
   // active/ -> dead/ with <name>.error.json (written to a temp name, fsynced, renamed).
   spool_status bury(const std::string& name, const dead_letter& why, const delivery_state& state,
                     clock_time now);

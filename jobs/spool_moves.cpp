@@ -46,7 +46,8 @@ spool_status spool::defer(const std::string& name, const delivery_state& state) 
 }
 
 spool_status spool::complete(const std::string& name, clock_time now,
-                             std::chrono::milliseconds retention) {
+                             std::chrono::milliseconds retention,
+                             std::chrono::milliseconds fallback) {
   if (!is_valid_job_name(name)) return {spool_error{invalid(), "complete: bad name"}};
   if (retention <= std::chrono::milliseconds::zero()) {
     if (::unlinkat(fd(d_active), name.c_str(), 0) != 0)
@@ -55,12 +56,21 @@ spool_status spool::complete(const std::string& name, clock_time now,
     drop_state(name);
     return {};
   }
-  std::string target = exists_at(fd(d_done), name) ? unused_name(name) : name;
-  if (auto ec = move_noreplace(fd(d_active), name, fd(d_done), target))
-    return {fail(ec, "rename " + where(d_active, name) + " -> " + where(d_done, target))};
+  // The name was unused when the job was claimed: try it, and only on a clash pick another.
+  std::string target = name;
+  auto ec = move_noreplace(fd(d_active), name, fd(d_done), target);
+  if (ec == std::errc::file_exists) {
+    target = unused_name(name);
+    ec = move_noreplace(fd(d_active), name, fd(d_done), target);
+  }
+  if (ec) return {fail(ec, "rename " + where(d_active, name) + " -> " + where(d_done, target))};
   mark(d_active);
   mark(d_done);
   drop_state(name);
+  if (retention == fallback) {
+    if (::unlinkat(fd(d_expiry), target.c_str(), 0) == 0) mark(d_expiry);
+    return {};
+  }
   // The expiry goes on a marker the daemon owns (Postfix's mtime trick, on our own file):
   // the job file belongs to its producer. The marker gets its time under a temp name and is
   // renamed into place, so a crash never leaves a marker that says "expired now". Without

@@ -348,6 +348,46 @@ BOOST_AUTO_TEST_CASE(prune_without_marker_uses_change_time) {
   BOOST_TEST(!fs::exists(root / "state" / "expiry" / "orphan.json"));
 }
 
+// A retention equal to the fallback needs no marker (the change time + fallback is the same
+// expiry): none is written, and a stale marker of an earlier file of that name (its done/
+// file removed by hand, before recover() ran) is removed instead of deciding the new one's.
+BOOST_AUTO_TEST_CASE(complete_writes_no_marker_for_the_fallback_retention) {
+  temp_dir t;
+  const fs::path root = t / "spool";
+  rj::spool s(root);
+  const auto now = std::chrono::system_clock::now();
+  write_file(root / "state" / "expiry" / "n.json", "");  // mtime now: "expired" at once
+  write_file(root / "incoming" / "n.json", good_job);
+  claim_ok(s, "n.json", now);
+  BOOST_TEST(s.complete("n.json", now, 2h, 2h).ok());
+  BOOST_TEST(!fs::exists(root / "state" / "expiry" / "n.json"));
+  BOOST_TEST(s.prune_done(now + 1h, 2h) == 0u);
+  BOOST_TEST(s.prune_done(now + 2h + 1min, 2h) == 1u);
+  // A shorter retention than the fallback still gets its marker.
+  write_file(root / "incoming" / "o.json", good_job);
+  claim_ok(s, "o.json", now);
+  BOOST_TEST(s.complete("o.json", now, 1h, 2h).ok());
+  BOOST_TEST(fs::exists(root / "state" / "expiry" / "o.json"));
+  BOOST_TEST(s.prune_done(now + 1h, 2h) == 1u);
+}
+
+// A name taken in done/ since the claim (a file put there by hand): the job gets another.
+BOOST_AUTO_TEST_CASE(complete_takes_another_name_when_done_has_it) {
+  temp_dir t;
+  const fs::path root = t / "spool";
+  rj::spool s(root);
+  const auto now = std::chrono::system_clock::now();
+  write_file(root / "incoming" / "p.json", good_job);
+  claim_ok(s, "p.json", now);
+  write_file(root / "done" / "p.json", "someone else's");
+  BOOST_TEST(s.complete("p.json", now, 2h, 2h).ok());
+  BOOST_TEST(read_file(root / "done" / "p.json") == "someone else's");
+  const auto done = s.list(rj::job_state::done);
+  BOOST_TEST(done.size() == 2u);
+  BOOST_TEST(where_is(s, "p.json") == "done");
+  BOOST_TEST(s.list(rj::job_state::active).empty());
+}
+
 BOOST_AUTO_TEST_CASE(spool_wide_errors_table) {
   for (int e : {ENOSPC, EDQUOT, EIO, EROFS})
     BOOST_TEST(rj::is_spool_wide({e, std::generic_category()}), e);
