@@ -36,7 +36,7 @@ engine::engine(net::io_context& io, config::config cfg, engine_options opts)
     : io_(io),
       cfg_(std::move(cfg)),
       spool_(cfg_.spool_dir),
-      status_log_(cfg_.status_log),
+      status_log_(cfg_.status_log, std::chrono::milliseconds(100)),
       opts_(std::move(opts)),
       window_(std::max<std::size_t>(2, opts_.window)),
       rescan_timer_(io),

@@ -63,7 +63,8 @@ namespace {
 std::error_code last_error() { return {errno, std::generic_category()}; }
 }  // namespace
 
-status_log::status_log(std::string path) : path_(std::move(path)) {}
+status_log::status_log(std::string path, std::chrono::milliseconds check_every)
+    : path_(std::move(path)), check_every_(check_every) {}
 
 status_log::~status_log() { close_file(); }
 
@@ -95,11 +96,16 @@ std::error_code status_log::reopen() {
 
 std::error_code status_log::write(const event_record& e) {
   if (!enabled()) return {};
-  struct stat st {};
-  bool same_file =
-      fd_ >= 0 && ::stat(path_.c_str(), &st) == 0 && st.st_dev == dev_ && st.st_ino == ino_;
-  if (!same_file)
-    if (auto ec = open_file()) return ec;
+  const auto now = std::chrono::steady_clock::now();
+  if (fd_ < 0 || check_every_ <= std::chrono::milliseconds::zero() ||
+      now - checked_ >= check_every_) {
+    struct stat st {};
+    bool same_file =
+        fd_ >= 0 && ::stat(path_.c_str(), &st) == 0 && st.st_dev == dev_ && st.st_ino == ino_;
+    if (!same_file)
+      if (auto ec = open_file()) return ec;
+    checked_ = now;
+  }
   std::string line = to_json_line(e);
   for (;;) {
     ssize_t n = ::write(fd_, line.data(), line.size());

@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -56,7 +57,11 @@ std::string to_json_line(const event_record& e);
 class status_log {
  public:
   // Empty path: the log is off and write() does nothing. Opens lazily at the first write.
-  explicit status_log(std::string path);
+  // A rename or removal of the file is looked for before a write at most once per
+  // `check_every` (zero: before every write; the daemon uses 100 ms, so thousands of lines a
+  // second do not cost a stat(2) each).
+  explicit status_log(std::string path,
+                      std::chrono::milliseconds check_every = std::chrono::milliseconds::zero());
   ~status_log();
   status_log(const status_log&) = delete;
   status_log& operator=(const status_log&) = delete;
@@ -64,8 +69,8 @@ class status_log {
   bool enabled() const { return !path_.empty(); }
   const std::string& path() const { return path_; }
 
-  // Appends one line. Before writing, checks that `path` is still the open file (same
-  // device and inode) and reopens it if it was renamed or removed.
+  // Appends one line. Before writing (see check_every), checks that `path` is still the
+  // open file (same device and inode) and reopens it if it was renamed or removed.
   std::error_code write(const event_record& e);
   // Closes and reopens (creating, mode 0640) the file: logrotate's postrotate signal.
   std::error_code reopen();
@@ -78,6 +83,8 @@ class status_log {
   int fd_ = -1;
   dev_t dev_ = 0;
   ino_t ino_ = 0;
+  std::chrono::milliseconds check_every_;
+  std::chrono::steady_clock::time_point checked_{};
 };
 
 }  // namespace reconcilerd::daemon

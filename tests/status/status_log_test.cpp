@@ -7,7 +7,9 @@
 #include <boost/json/parse.hpp>
 #include <boost/test/unit_test.hpp>
 #include <cerrno>
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "jobs/rfc3339.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -132,6 +134,26 @@ BOOST_AUTO_TEST_CASE(follows_rename_by_itself) {
              "{\"ts\":\"2026-11-01T10:00:00.000Z\",\"event\":\"reloaded\"}\n");
   BOOST_TEST(read_file(dir / "status.log") ==
              "{\"ts\":\"2026-11-01T10:00:01.000Z\",\"event\":\"reloaded\"}\n");
+}
+
+// With check_every, a rename is noticed at the first write once that much time has passed
+// since the last look (lines before that still go to the renamed file).
+BOOST_AUTO_TEST_CASE(follows_rename_at_the_next_look) {
+  reconcilerd::test::temp_dir dir;
+  rd::status_log log((dir / "status.log").string(), std::chrono::milliseconds(50));
+  BOOST_TEST(!log.write(simple(rd::log_event::reloaded, "2026-11-01T10:00:00Z")));
+  const auto looked = std::chrono::steady_clock::now();
+  std::filesystem::rename(dir / "status.log", dir / "status.log.1");
+  BOOST_TEST(!log.write(simple(rd::log_event::reloaded, "2026-11-01T10:00:01Z")));
+  const bool within = std::chrono::steady_clock::now() - looked < std::chrono::milliseconds(50);
+  std::this_thread::sleep_until(looked + std::chrono::milliseconds(50));
+  BOOST_TEST(!log.write(simple(rd::log_event::reloaded, "2026-11-01T10:00:02Z")));
+  if (within)  // the second write came before the next look (else it may have reopened)
+    BOOST_TEST(read_file(dir / "status.log.1") ==
+               "{\"ts\":\"2026-11-01T10:00:00.000Z\",\"event\":\"reloaded\"}\n"
+               "{\"ts\":\"2026-11-01T10:00:01.000Z\",\"event\":\"reloaded\"}\n");
+  BOOST_TEST(read_file(dir / "status.log") ==
+             "{\"ts\":\"2026-11-01T10:00:02.000Z\",\"event\":\"reloaded\"}\n");
 }
 
 BOOST_AUTO_TEST_CASE(follows_removal_by_itself) {
