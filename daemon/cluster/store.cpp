@@ -229,16 +229,14 @@ net::awaitable<void> store::order_retry(std::string node, std::string job) {
 
 net::awaitable<std::vector<order>> store::take_orders() {
   auto r = co_await db_.query(
-      "DELETE FROM rd_orders WHERE node = $1 RETURNING order_id, action, job, asked_by",
+      "WITH o AS (DELETE FROM rd_orders WHERE node = $1 "
+      "RETURNING order_id, action, job, asked_by) "
+      "SELECT action, job, asked_by FROM o ORDER BY order_id",
       args(node_));
-  std::vector<std::pair<std::int64_t, order>> rows;
-  for (std::size_t i = 0; i < r.rows.size(); ++i)
-    rows.push_back({as_int(r.at(i, "order_id")),
-                    {r.at(i, "action").value_or(""), r.at(i, "job").value_or(""),
-                     r.at(i, "asked_by").value_or("")}});
-  std::sort(rows.begin(), rows.end(), [](auto& a, auto& b) { return a.first < b.first; });
   std::vector<order> out;
-  for (auto& [id, o] : rows) out.push_back(std::move(o));
+  for (std::size_t i = 0; i < r.rows.size(); ++i)
+    out.push_back({r.at(i, "action").value_or(""), r.at(i, "job").value_or(""),
+                   r.at(i, "asked_by").value_or("")});
   co_return out;
 }
 
@@ -250,11 +248,9 @@ std::optional<daemon::time_point> time_of(const std::optional<std::string>& us) 
       std::chrono::microseconds(std::stoll(*us))));
 }
 
-constexpr const char* epoch_us = "(extract(epoch FROM {}) * 1000000)::bigint";
-
+// A timestamp column as microseconds since the epoch (read back by time_of).
 std::string us(const std::string& column) {
-  std::string s = epoch_us;
-  return s.replace(s.find("{}"), 2, column);
+  return "(extract(epoch FROM " + column + ") * 1000000)::bigint";
 }
 
 }  // namespace

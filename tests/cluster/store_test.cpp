@@ -245,12 +245,14 @@ BOOST_AUTO_TEST_CASE(filed_dead_letters_orders_and_the_cluster_view) {
   // An operator on b asks a to retry x.json: a gets the order once.
   BOOST_TEST(run(io, a.take_orders()).empty());
   run(io, b.order_retry("a", "x.json"));
+  run(io, b.order_retry("a", "w.json"));
   BOOST_TEST(run(io, b.take_orders()).empty());  // not b's
   auto orders = run(io, a.take_orders());
-  BOOST_REQUIRE(orders.size() == 1u);
+  BOOST_REQUIRE(orders.size() == 2u);  // in the order they were asked
   BOOST_TEST(orders[0].action == "retry");
   BOOST_TEST(orders[0].job == "x.json");
   BOOST_TEST(orders[0].asked_by == "b");
+  BOOST_TEST(orders[1].job == "w.json");
   BOOST_TEST(run(io, a.take_orders()).empty());
   // The file comes in again under its name: a new arrival, after z.json.
   run(io, a.submit({job("x.json", "7")}));
